@@ -1,0 +1,13 @@
+DROP TABLE supplier_offers;
+DROP TABLE products;
+DROP TABLE cascade_entries;
+DROP TABLE lots;
+DROP TABLE vat_rates;
+DROP TABLE vat_classes;
+DROP TABLE categories;
+DROP TABLE users;
+DROP TABLE suppliers;
+DROP TABLE delivery_addresses;
+DROP TABLE institutions;
+DROP TABLE sectors;
+DROP TABLE competent_authorities;

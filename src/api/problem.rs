@@ -1,0 +1,115 @@
+//! One error type for the API, mapped once to `application/problem+json` (RFC 9457).
+
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::db::DbError;
+use crate::validation::ValidationErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request has invalid fields")]
+    Invalid(ValidationErrors),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::Invalid(_) => ("validation", "Invalid request"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::Unavailable => ("unavailable", "Service unavailable"),
+            ApiError::Internal => ("internal", "Internal error"),
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        if error.is_unavailable() {
+            tracing::warn!(%error, "database unavailable");
+            ApiError::Unavailable
+        } else {
+            tracing::error!(%error, "database error");
+            ApiError::Internal
+        }
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        ApiError::Invalid(errors)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (slug, title) = self.kind();
+        let mut body = json!({
+            "type": format!("/problems/{slug}"),
+            "title": title,
+            "status": status.as_u16(),
+            "detail": self.to_string(),
+        });
+        if let ApiError::Invalid(errors) = self {
+            body["errors"] = json!(errors.errors);
+        }
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        response.body(body.to_string())
+    }
+}
+
+/// Malformed query strings: a problem document under /api, a plain 400 page elsewhere.
+pub fn query_error(error: QueryPayloadError, request: &HttpRequest) -> actix_web::Error {
+    bad_request(request, format!("invalid query string: {error}"))
+}
+
+pub fn json_error(error: JsonPayloadError, request: &HttpRequest) -> actix_web::Error {
+    let detail = match &error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            "the request body is too large".to_owned()
+        }
+        JsonPayloadError::ContentType => {
+            "the request body must be JSON (Content-Type: application/json)".to_owned()
+        }
+        other => format!("invalid JSON body: {other}"),
+    };
+    bad_request(request, detail)
+}
+
+fn bad_request(request: &HttpRequest, detail: String) -> actix_web::Error {
+    if request.path().starts_with("/api/") {
+        ApiError::BadRequest(detail).into()
+    } else {
+        actix_web::error::ErrorBadRequest(detail)
+    }
+}

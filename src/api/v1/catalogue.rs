@@ -1,0 +1,201 @@
+//! Public catalogue as JSON: `GET /api/v1/catalogue/lots` and `/catalogue/products`.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::api::problem::ApiError;
+use crate::catalogue::{self, Bilingual, CatalogueFilter, LotView, Orderability, ProductView};
+use crate::startup::State;
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 500;
+
+#[derive(Debug, Serialize)]
+struct CategoryJson<'a> {
+    code: &'a str,
+    name: &'a Bilingual,
+}
+
+#[derive(Debug, Serialize)]
+struct LotJson<'a> {
+    reference: &'a str,
+    kind: &'a str,
+    title: &'a Bilingual,
+    description: &'a Bilingual,
+    category: CategoryJson<'a>,
+    valid_from: chrono::NaiveDate,
+    valid_until: chrono::NaiveDate,
+    orderability: Orderability,
+    product_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct PriceJson<'a> {
+    supplier_id: i64,
+    supplier_name: &'a str,
+    cascade_rank: u8,
+    unit_price_cents: i64,
+    unit_price: String,
+    currency: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct ProductJson<'a> {
+    sku: &'a str,
+    lot_reference: &'a str,
+    name: &'a Bilingual,
+    description: &'a Bilingual,
+    packaging: &'a Bilingual,
+    unit_code: &'a str,
+    standards: &'a [String],
+    vat_rate_percent: Option<String>,
+    min_quantity: u32,
+    order_multiple: u32,
+    available: bool,
+    current_price: Option<PriceJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Listing<T> {
+    items: Vec<T>,
+    total: usize,
+    limit: usize,
+    offset: usize,
+}
+
+fn lot_json(lot: &LotView) -> LotJson<'_> {
+    LotJson {
+        reference: &lot.reference,
+        kind: &lot.kind,
+        title: &lot.title,
+        description: &lot.description,
+        category: CategoryJson {
+            code: &lot.category.code,
+            name: &lot.category.name,
+        },
+        valid_from: lot.valid_from,
+        valid_until: lot.valid_until,
+        orderability: lot.orderability,
+        product_count: lot.products.len(),
+    }
+}
+
+fn product_json(product: &ProductView) -> ProductJson<'_> {
+    ProductJson {
+        sku: &product.sku,
+        lot_reference: &product.lot_reference,
+        name: &product.name,
+        description: &product.description,
+        packaging: &product.packaging,
+        unit_code: &product.unit_code,
+        standards: &product.standards,
+        vat_rate_percent: product.vat_rate.map(|r| r.as_percent().to_string()),
+        min_quantity: product.min_quantity,
+        order_multiple: product.order_multiple,
+        available: product.offer.is_some(),
+        current_price: product.offer.as_ref().map(|o| PriceJson {
+            supplier_id: o.supplier_id,
+            supplier_name: &o.supplier_name,
+            cascade_rank: o.rank,
+            unit_price_cents: o.unit_price.cents(),
+            unit_price: o.unit_price.to_plain_string(),
+            currency: "EUR",
+        }),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LotsQuery {
+    category: Option<String>,
+}
+
+pub async fn lots(state: State, query: web::Query<LotsQuery>) -> Result<HttpResponse, ApiError> {
+    let filter = CatalogueFilter {
+        category: query.into_inner().category,
+        ..Default::default()
+    };
+    let today = state.clock.today();
+    let catalogue = state
+        .pool
+        .run(move |conn| catalogue::load(conn, today, &filter))
+        .await?;
+    let items: Vec<LotJson> = catalogue.lots.iter().map(lot_json).collect();
+    Ok(HttpResponse::Ok().json(Listing {
+        total: items.len(),
+        limit: items.len(),
+        offset: 0,
+        items,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProductsQuery {
+    lot: Option<String>,
+    q: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+pub async fn products(
+    state: State,
+    query: web::Query<ProductsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    if query.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::BadRequest(
+            "q is limited to 200 characters".into(),
+        ));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let lot = query.lot.clone();
+    let filter = CatalogueFilter {
+        query: query.q,
+        category: None,
+        lot: query.lot,
+    };
+    let today = state.clock.today();
+    let catalogue = state
+        .pool
+        .run(move |conn| catalogue::load(conn, today, &filter))
+        .await?;
+    if let Some(reference) = lot {
+        if catalogue.lots.is_empty() && filter_lot_missing(&state, reference).await? {
+            return Err(ApiError::NotFound(
+                "no published lot with this reference".into(),
+            ));
+        }
+    }
+    let all: Vec<&ProductView> = catalogue
+        .lots
+        .iter()
+        .flat_map(|l| l.products.iter())
+        .collect();
+    let total = all.len();
+    let items: Vec<ProductJson> = all
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(product_json)
+        .collect();
+    Ok(HttpResponse::Ok().json(Listing {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// A search inside an existing lot may find nothing; an unknown lot is a 404.
+async fn filter_lot_missing(state: &State, reference: String) -> Result<bool, ApiError> {
+    let lot = state
+        .pool
+        .run(move |conn| crate::db::catalogue::lot_by_reference(conn, &reference))
+        .await?;
+    Ok(lot.is_none_or(|l| l.status != "published"))
+}

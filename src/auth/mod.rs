@@ -1,0 +1,3 @@
+//! Accounts: password hashing (and, with membership, sessions and tokens).
+
+pub mod password;

@@ -1,0 +1,183 @@
+//! The command line: one binary for the server, migrations, demo data and first admin.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::parties::{self, Credential, Role, UserInput};
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "centrale",
+    version,
+    about = "Central purchasing e-shop for public procurement",
+    long_about = "centrale — central purchasing e-shop for public procurement.\n\n\
+        A purchasing authority publishes framework-contract lots, each with a cascade of up to \
+        five ranked suppliers; member institutions order from a bilingual (FR/NL) catalogue and \
+        each order goes to the first supplier of the cascade able to serve it.\n\n\
+        Settings come from config/default.toml, then config/<profile>.toml, then environment \
+        variables CENTRALE__SECTION__KEY (e.g. CENTRALE__DATABASE__URL=postgres://...).",
+    after_help = "Quick start: centrale serve --demo   (then open http://127.0.0.1:8080/)"
+)]
+pub struct Cli {
+    /// Settings profile: development, test, production, or any config/<name>.toml.
+    #[arg(
+        long,
+        global = true,
+        env = "CENTRALE_PROFILE",
+        default_value = "development"
+    )]
+    profile: String,
+
+    /// Folder holding default.toml and <profile>.toml.
+    #[arg(
+        long,
+        global = true,
+        env = "CENTRALE_CONFIG_DIR",
+        default_value = "config"
+    )]
+    config_dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web shop and its background worker (applies pending migrations first).
+    Serve {
+        /// Load the demo data first when the database has no lots yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load demo lots, suppliers, institutions and accounts into an empty database, and print
+    /// the logins created.
+    Demo,
+    /// Create an authority administrator account. The password is read from
+    /// CENTRALE_ADMIN_PASSWORD or, failing that, from standard input.
+    CreateAdmin {
+        /// Email address the admin logs in with.
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Language of the admin's pages and emails: fr or nl.
+        #[arg(long, default_value = "fr")]
+        language: String,
+    },
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(&cli.config_dir, &cli.profile)?;
+    match cli.command {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate => {
+            let pool = Pool::connect(&settings.database)?;
+            let applied = pool.migrate()?;
+            println!(
+                "{applied} migration(s) applied ({} database)",
+                pool.backend().name()
+            );
+            Ok(())
+        }
+        Command::Demo => {
+            let pool = Pool::connect(&settings.database)?;
+            pool.migrate()?;
+            load_demo(&pool, true)
+        }
+        Command::CreateAdmin {
+            email,
+            name,
+            language,
+        } => {
+            let pool = Pool::connect(&settings.database)?;
+            pool.migrate()?;
+            let password = admin_password()?;
+            let now = SystemClock.now_naive();
+            let mut conn = pool.get()?;
+            let id = parties::create_user(
+                &mut conn,
+                now,
+                &UserInput {
+                    email: &email,
+                    name: &name,
+                    role: Role::Admin,
+                    institution_id: None,
+                    supplier_id: None,
+                    language: &language,
+                    password: Some(Credential::Password(&password)),
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("the admin was not created: {e}"))?;
+            println!("admin {email} created (id {id})");
+            Ok(())
+        }
+    }
+}
+
+fn admin_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("CENTRALE_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password for the new admin (at least 12 characters, shown as typed): ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn load_demo(pool: &Pool, report_existing: bool) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    if crate::db::catalogue::count_lots(&mut conn)? > 0 {
+        if report_existing {
+            println!(
+                "The database already holds lots; demo data is only loaded into an empty database."
+            );
+        }
+        return Ok(());
+    }
+    let report = crate::demo::load(&mut conn, SystemClock.now_naive())?;
+    println!("{report}");
+    Ok(())
+}
+
+fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    if settings.uses_development_keys() {
+        tracing::warn!(profile = %settings.profile, "using development keys: set CENTRALE__SECRETS__SESSION_KEY and CENTRALE__SECRETS__JWT_KEY for anything public");
+    }
+    actix_web::rt::System::new().block_on(async move {
+        let pool = Pool::connect(&settings.database)?;
+        let applied = pool.migrate()?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+        if demo {
+            let demo_pool = pool.clone();
+            tokio::task::spawn_blocking(move || load_demo(&demo_pool, false)).await??;
+        }
+        let host = settings
+            .server
+            .bind
+            .rsplit_once(':')
+            .map(|(h, _)| h.to_owned())
+            .unwrap_or_default();
+        let application = Application::build_with_pool(settings, Arc::new(SystemClock), pool)?;
+        println!(
+            "centrale is serving on http://{host}:{}/ (Ctrl+C to stop)",
+            application.port()
+        );
+        application.run_until_stopped().await
+    })
+}

@@ -1,0 +1,201 @@
+//! Institutions, suppliers and user accounts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{delivery_addresses, institutions, suppliers, users};
+use super::{Conn, DbResult};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = institutions)]
+pub struct InstitutionRow {
+    pub id: i64,
+    pub enterprise_number: String,
+    pub name: String,
+    pub competent_authority_id: i64,
+    pub sector: String,
+    pub language: String,
+    pub billing_street: String,
+    pub billing_postcode: String,
+    pub billing_city: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = institutions)]
+pub struct NewInstitution<'a> {
+    pub enterprise_number: &'a str,
+    pub name: &'a str,
+    pub competent_authority_id: i64,
+    pub sector: &'a str,
+    pub language: &'a str,
+    pub billing_street: &'a str,
+    pub billing_postcode: &'a str,
+    pub billing_city: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = delivery_addresses)]
+pub struct DeliveryAddressRow {
+    pub id: i64,
+    pub institution_id: i64,
+    pub label: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = delivery_addresses)]
+pub struct NewDeliveryAddress<'a> {
+    pub institution_id: i64,
+    pub label: &'a str,
+    pub street: &'a str,
+    pub postcode: &'a str,
+    pub city: &'a str,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = suppliers)]
+pub struct SupplierRow {
+    pub id: i64,
+    pub enterprise_number: String,
+    pub name: String,
+    pub email: String,
+    pub language: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = suppliers)]
+pub struct NewSupplier<'a> {
+    pub enterprise_number: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub language: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub institution_id: Option<i64>,
+    pub supplier_id: Option<i64>,
+    pub language: String,
+    pub password_hash: Option<String>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub institution_id: Option<i64>,
+    pub supplier_id: Option<i64>,
+    pub language: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_institution(conn: &mut Conn, new: &NewInstitution<'_>) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        institutions::table
+    )
+    .values(new)
+    .returning(institutions::id)
+    .get_result(c))?)
+}
+
+pub fn insert_delivery_address(conn: &mut Conn, new: &NewDeliveryAddress<'_>) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        delivery_addresses::table
+    )
+    .values(new)
+    .returning(delivery_addresses::id)
+    .get_result(c))?)
+}
+
+pub fn institutions(conn: &mut Conn) -> DbResult<Vec<InstitutionRow>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .order(institutions::name.asc())
+        .select(InstitutionRow::as_select())
+        .load(c))?)
+}
+
+pub fn institution_by_enterprise_number(
+    conn: &mut Conn,
+    number: &str,
+) -> DbResult<Option<InstitutionRow>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .filter(institutions::enterprise_number.eq(number))
+        .select(InstitutionRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn insert_supplier(conn: &mut Conn, new: &NewSupplier<'_>) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(suppliers::table)
+        .values(new)
+        .returning(suppliers::id)
+        .get_result(c))?)
+}
+
+pub fn suppliers(conn: &mut Conn) -> DbResult<Vec<SupplierRow>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .order(suppliers::name.asc())
+        .select(SupplierRow::as_select())
+        .load(c))?)
+}
+
+pub fn supplier(conn: &mut Conn, id: i64) -> DbResult<Option<SupplierRow>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .find(id)
+        .select(SupplierRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn insert_user(conn: &mut Conn, new: &NewUser<'_>) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(c))?)
+}
+
+pub fn user_by_email(conn: &mut Conn, email: &str) -> DbResult<Option<UserRow>> {
+    let lowered = email.to_lowercase();
+    Ok(with_conn!(conn, |c| users::table
+        .filter(super::lower(users::email).eq(&lowered))
+        .select(UserRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn count_users_with_role(conn: &mut Conn, role: &str) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| users::table
+        .filter(users::role.eq(role))
+        .count()
+        .get_result(c))?)
+}

@@ -1,0 +1,197 @@
+// The one schema both backends share. Only types with the same meaning on SQLite and
+// PostgreSQL appear here: BigInt ids and cents, Integer, Text, Bool, Date, Timestamp (UTC).
+
+diesel::table! {
+    competent_authorities (id) {
+        id -> BigInt,
+        code -> Text,
+        name_fr -> Text,
+        name_nl -> Text,
+        position -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    sectors (code) {
+        code -> Text,
+        name_fr -> Text,
+        name_nl -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    institutions (id) {
+        id -> BigInt,
+        enterprise_number -> Text,
+        name -> Text,
+        competent_authority_id -> BigInt,
+        sector -> Text,
+        language -> Text,
+        billing_street -> Text,
+        billing_postcode -> Text,
+        billing_city -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delivery_addresses (id) {
+        id -> BigInt,
+        institution_id -> BigInt,
+        label -> Text,
+        street -> Text,
+        postcode -> Text,
+        city -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    suppliers (id) {
+        id -> BigInt,
+        enterprise_number -> Text,
+        name -> Text,
+        email -> Text,
+        language -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        institution_id -> Nullable<BigInt>,
+        supplier_id -> Nullable<BigInt>,
+        language -> Text,
+        password_hash -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        code -> Text,
+        name_fr -> Text,
+        name_nl -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    vat_classes (code) {
+        code -> Text,
+        name_fr -> Text,
+        name_nl -> Text,
+    }
+}
+
+diesel::table! {
+    vat_rates (id) {
+        id -> BigInt,
+        vat_class -> Text,
+        rate_basis_points -> Integer,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    lots (id) {
+        id -> BigInt,
+        reference -> Text,
+        category_id -> BigInt,
+        kind -> Text,
+        title_fr -> Text,
+        title_nl -> Text,
+        description_fr -> Text,
+        description_nl -> Text,
+        valid_from -> Date,
+        valid_until -> Date,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cascade_entries (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        supplier_id -> BigInt,
+        rank -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        sku -> Text,
+        name_fr -> Text,
+        name_nl -> Text,
+        description_fr -> Text,
+        description_nl -> Text,
+        packaging_fr -> Text,
+        packaging_nl -> Text,
+        unit_code -> Text,
+        standards -> Text,
+        vat_class -> Text,
+        min_quantity -> Integer,
+        order_multiple -> Integer,
+        active -> Bool,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supplier_offers (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        supplier_id -> BigInt,
+        price_cents -> BigInt,
+        available -> Bool,
+        unavailable_until -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(institutions -> competent_authorities (competent_authority_id));
+diesel::joinable!(delivery_addresses -> institutions (institution_id));
+diesel::joinable!(lots -> categories (category_id));
+diesel::joinable!(cascade_entries -> lots (lot_id));
+diesel::joinable!(cascade_entries -> suppliers (supplier_id));
+diesel::joinable!(products -> lots (lot_id));
+diesel::joinable!(supplier_offers -> products (product_id));
+diesel::joinable!(supplier_offers -> suppliers (supplier_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    competent_authorities,
+    sectors,
+    institutions,
+    delivery_addresses,
+    suppliers,
+    users,
+    categories,
+    vat_classes,
+    vat_rates,
+    lots,
+    cascade_entries,
+    products,
+    supplier_offers,
+);

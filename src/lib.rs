@@ -1,0 +1,24 @@
+//! centrale: a central purchasing e-shop for public procurement. Framework contracts are
+//! split into lots, each with a cascade of up to five ranked suppliers; registered
+//! institutions order from a bilingual catalogue and each order goes to the first supplier of
+//! the cascade able to serve it.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod catalogue;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod parties;
+pub mod startup;
+pub mod telemetry;
+pub mod templating;
+pub mod validation;
+pub mod web;
+pub mod worker;

@@ -1,0 +1,77 @@
+//! The background worker that runs inside `serve`: periodic jobs that must happen whether or
+//! not anyone visits. Each pass reads time from the application clock.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::schema::supplier_offers;
+use crate::db::{Conn, DbError};
+use crate::startup::State;
+use crate::with_conn;
+
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Asks the worker to stop after its current pass and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+pub fn spawn(state: State) -> WorkerHandle {
+    let (stop, mut stopped) = watch::channel(false);
+    let interval = Duration::from_millis(state.settings.worker.poll_interval_ms.max(50));
+    let task = tokio::spawn(async move {
+        tracing::info!("background worker started");
+        loop {
+            if let Err(error) = run_once(&state).await {
+                tracing::warn!(%error, "background pass failed; retrying next pass");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stopped.changed() => break,
+            }
+        }
+        tracing::info!("background worker stopped");
+    });
+    WorkerHandle { stop, task }
+}
+
+/// One pass over every job.
+pub async fn run_once(state: &State) -> Result<(), DbError> {
+    let today = state.clock.today();
+    let restored = state
+        .pool
+        .run(move |conn| restore_offers(conn, today))
+        .await?;
+    if restored > 0 {
+        tracing::info!(
+            restored,
+            "offers available again after their announced date"
+        );
+    }
+    Ok(())
+}
+
+/// Offers that a supplier marked unavailable until a date become available on that date,
+/// so feeds and reports see the same availability as routing does.
+pub fn restore_offers(conn: &mut Conn, today: NaiveDate) -> Result<usize, DbError> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        supplier_offers::table
+            .filter(supplier_offers::available.eq(false))
+            .filter(supplier_offers::unavailable_until.le(today))
+    )
+    .set((
+        supplier_offers::available.eq(true),
+        supplier_offers::unavailable_until.eq(None::<NaiveDate>)
+    ))
+    .execute(c))?)
+}

@@ -1,0 +1,317 @@
+//! Test harness: the real application on a random port, against a fresh database of the
+//! chosen backend, with a manual clock.
+//!
+//! PostgreSQL tests run when `CENTRALE_TEST_POSTGRES_URL` names a server (each test creates
+//! its own database there). Without it they are skipped locally and fail under CI, so a CI
+//! run can never silently test one backend only.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+use centrale::clock::ManualClock;
+use centrale::config::Settings;
+use centrale::db::{Backend, Conn, Pool};
+use centrale::startup::Application;
+
+pub const POSTGRES_URL_VAR: &str = "CENTRALE_TEST_POSTGRES_URL";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub pool: Pool,
+    pub backend: Backend,
+    pub settings: Settings,
+    _dir: tempfile::TempDir,
+}
+
+/// Builds settings for a test instance: port 0, a fresh database, mail into a temp folder.
+pub fn test_settings(backend: Backend, dir: &Path) -> Option<Settings> {
+    let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut settings = Settings::load(&config_dir, "test").expect("test settings load");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = 2;
+    settings.worker.enabled = false;
+    settings.mail.file_dir = dir.join("mail").to_string_lossy().into_owned();
+    settings.database.url = match backend {
+        Backend::Sqlite => dir.join("centrale.db").to_string_lossy().into_owned(),
+        Backend::Postgres => fresh_postgres_database()?,
+    };
+    Some(settings)
+}
+
+/// Creates an empty database on the test server and returns its URL.
+fn fresh_postgres_database() -> Option<String> {
+    let Ok(server) = std::env::var(POSTGRES_URL_VAR) else {
+        if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+            panic!("{POSTGRES_URL_VAR} must be set under CI: the suite runs on both backends");
+        }
+        eprintln!("skipped: set {POSTGRES_URL_VAR} to run the PostgreSQL variant");
+        return None;
+    };
+    let name = format!("centrale_test_{}", rand_suffix());
+    let mut admin =
+        PgConnection::establish(&server).expect("connect to the PostgreSQL test server");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create test database");
+    let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+    Some(format!("{base}/{name}"))
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, n)
+}
+
+/// A fixed, ordinary weekday morning in Brussels, so tests never depend on today's date.
+pub fn test_start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).unwrap()
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let settings = test_settings(backend, dir.path())?;
+    let clock = Arc::new(ManualClock::new(test_start()));
+    let application =
+        Application::build(settings.clone(), clock.clone()).expect("application builds");
+    let port = application.port();
+    let pool = application.state().pool.clone();
+    actix_web::rt::spawn(application.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        clock,
+        pool,
+        backend,
+        settings,
+        _dir: dir,
+    })
+}
+
+/// An application with the demo data loaded.
+pub async fn spawn_demo_app(backend: Backend) -> Option<TestApp> {
+    let app = spawn_app(backend).await?;
+    let now = app.clock.now_naive();
+    app.with_conn(move |conn| {
+        centrale::demo::load(conn, now)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .expect("demo data loads");
+    Some(app)
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json body"))
+    }
+
+    /// Runs database work directly, as the app itself would.
+    pub async fn with_conn<T, F>(&self, work: F) -> T
+    where
+        F: FnOnce(&mut Conn) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("connection");
+            work(&mut conn)
+        })
+        .await
+        .expect("database task")
+    }
+}
+
+use centrale::clock::Clock;
+
+/// Declares each listed `async fn name(app_backend: Backend)` as a test per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name(centrale::db::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name(centrale::db::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// A valid enterprise number derived from `seed` (check digits computed, not hard-coded).
+pub fn enterprise_number(seed: u32) -> String {
+    // Eight digits starting with 0 or 1, as KBO numbers do, then the mod-97 check.
+    let base = 1_000_000 + u64::from(seed % 2_000) * 7_919;
+    let check = 97 - (base % 97);
+    format!("{base:08}{check:02}")
+}
+
+pub struct LotFixture {
+    pub lot_id: i64,
+    pub reference: String,
+    pub suppliers: Vec<i64>,
+}
+
+/// A published lot valid around the test date, with `cascade_size` fresh suppliers.
+pub fn lot_fixture(
+    conn: &mut Conn,
+    now: chrono::NaiveDateTime,
+    reference: &str,
+    cascade_size: usize,
+) -> LotFixture {
+    use centrale::catalogue::{self, Bilingual, LotInput};
+    use centrale::parties::{self, SupplierInput};
+    let category = match centrale::db::reference::category_by_code(conn, "fixture").expect("query")
+    {
+        Some(c) => c.id,
+        None => centrale::db::reference::insert_category(
+            conn,
+            &centrale::db::reference::NewCategory {
+                code: "fixture",
+                name_fr: "Catégorie de test",
+                name_nl: "Testcategorie",
+                position: 1,
+            },
+        )
+        .expect("category"),
+    };
+    let _ = category;
+    let lot_id = catalogue::create_lot(
+        conn,
+        now,
+        &LotInput {
+            reference,
+            category_code: "fixture",
+            kind: "goods",
+            title: Bilingual::new(format!("Lot {reference}"), format!("Perceel {reference}")),
+            description: Bilingual::new("Description", "Beschrijving"),
+            valid_from: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            valid_until: chrono::NaiveDate::from_ymd_opt(2028, 12, 31).unwrap(),
+            status: "published",
+        },
+    )
+    .expect("lot");
+    let mut suppliers = Vec::new();
+    for index in 0..cascade_size {
+        let seed = (lot_id as u32) * 10 + index as u32 + 1;
+        let id = parties::register_supplier(
+            conn,
+            now,
+            &SupplierInput {
+                enterprise_number: &enterprise_number(seed),
+                name: &format!("Supplier {reference}-{}", index + 1),
+                email: &format!("orders{seed}@supplier.example"),
+                language: "fr",
+            },
+        )
+        .expect("supplier");
+        catalogue::add_to_cascade(
+            conn,
+            now,
+            lot_id,
+            id,
+            centrale::domain::Rank::new(index as u8 + 1).unwrap(),
+        )
+        .expect("cascade entry");
+        suppliers.push(id);
+    }
+    LotFixture {
+        lot_id,
+        reference: reference.to_owned(),
+        suppliers,
+    }
+}
+
+/// A product of the fixture lot priced by every cascade supplier (`prices[i]` for rank i+1,
+/// `None` meaning no offer), with `unavailable` ranks (1-based) out of stock.
+pub fn product_fixture(
+    conn: &mut Conn,
+    now: chrono::NaiveDateTime,
+    lot: &LotFixture,
+    sku: &str,
+    vat_class: &str,
+    prices: &[Option<&str>],
+    unavailable: &[usize],
+) -> i64 {
+    use centrale::catalogue::{self, Bilingual, ProductInput};
+    let id = catalogue::create_product(
+        conn,
+        now,
+        &ProductInput {
+            lot_id: lot.lot_id,
+            sku,
+            name: Bilingual::new(format!("Produit {sku}"), format!("Product {sku}")),
+            description: Bilingual::new("Description du produit", "Productbeschrijving"),
+            packaging: Bilingual::new("Boîte de 10", "Doos van 10"),
+            unit_code: "BX",
+            standards: vec!["EN 14683 Type IIR".into()],
+            vat_class,
+            min_quantity: 1,
+            order_multiple: 1,
+        },
+    )
+    .expect("product");
+    for (index, price) in prices.iter().enumerate() {
+        if let Some(price) = price {
+            catalogue::set_offer(
+                conn,
+                now,
+                id,
+                lot.suppliers[index],
+                price,
+                !unavailable.contains(&(index + 1)),
+            )
+            .expect("offer");
+        }
+    }
+    id
+}
