@@ -1,3 +1,6 @@
-//! Accounts: password hashing (and, with membership, sessions and tokens).
+//! Accounts and credentials: passwords, the acting principal, sessions and API tokens.
 
 pub mod password;
+pub mod principal;
+
+pub use principal::Principal;

@@ -1,0 +1,10 @@
+DROP TABLE audit_events;
+DROP TABLE api_clients;
+DROP TABLE outbox_emails;
+DROP TABLE account_tokens;
+DROP INDEX institutions_status;
+ALTER TABLE institutions DROP COLUMN decision_reason;
+ALTER TABLE institutions DROP COLUMN decided_by;
+ALTER TABLE institutions DROP COLUMN decided_at;
+ALTER TABLE institutions DROP COLUMN contact_email;
+ALTER TABLE institutions DROP COLUMN contact_name;
