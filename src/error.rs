@@ -10,6 +10,9 @@ pub enum ServiceError {
     Invalid(ValidationErrors),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The request is valid but the thing is not in a state that allows it.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -34,6 +37,7 @@ impl From<ServiceError> for crate::api::problem::ApiError {
         match error {
             ServiceError::Invalid(errors) => ApiError::Invalid(errors),
             ServiceError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            ServiceError::Conflict { message, .. } => ApiError::Conflict(message),
             ServiceError::Db(db) => db.into(),
             ServiceError::Other(other) => {
                 tracing::error!(error = %other, "request failed");

@@ -3,6 +3,7 @@
 //! institutions order from a bilingual catalogue and each order goes to the first supplier of
 //! the cascade able to serve it.
 
+pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod audit;
@@ -16,6 +17,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod mail;
+pub mod membership;
 pub mod parties;
 pub mod startup;
 pub mod telemetry;

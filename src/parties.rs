@@ -105,6 +105,7 @@ fn language_field(errors: &mut ValidationErrors, code: &str) -> Option<Language>
     }
 }
 
+#[derive(Debug, Clone)]
 pub struct AddressInput<'a> {
     pub label: &'a str,
     pub street: &'a str,
@@ -126,6 +127,7 @@ fn check_postcode(errors: &mut ValidationErrors, field: &str, postcode: &str) {
     }
 }
 
+#[derive(Debug, Clone)]
 pub struct InstitutionInput<'a> {
     pub enterprise_number: &'a str,
     pub name: &'a str,
@@ -137,20 +139,19 @@ pub struct InstitutionInput<'a> {
     pub status: &'a str,
 }
 
-pub fn register_institution(
+/// Every problem with an institution's fields, without writing anything.
+pub fn validate_institution(
     conn: &mut Conn,
-    now: NaiveDateTime,
     input: &InstitutionInput<'_>,
-) -> Result<i64, ServiceError> {
+) -> Result<ValidationErrors, ServiceError> {
     let mut errors = ValidationErrors::new();
-    let number = errors.check(
+    errors.check(
         "enterprise_number",
         EnterpriseNumber::parse(input.enterprise_number),
     );
-    let name = errors.require_text("name", input.name, 200);
-    let language = language_field(&mut errors, input.language);
-    let authority = reference::authority_by_code(conn, input.authority_code)?;
-    if authority.is_none() {
+    errors.require_text("name", input.name, 200);
+    language_field(&mut errors, input.language);
+    if reference::authority_by_code(conn, input.authority_code)?.is_none() {
         errors.add(
             "competent_authority",
             "authority-unknown",
@@ -188,12 +189,23 @@ pub fn register_institution(
     ) {
         errors.add("status", "institution-status-invalid", "unknown status");
     }
-    errors.into_result()?;
-    let (Some(number), Some(name), Some(language), Some(authority)) =
-        (number, name, language, authority)
-    else {
+    Ok(errors)
+}
+
+pub fn register_institution(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    input: &InstitutionInput<'_>,
+) -> Result<i64, ServiceError> {
+    validate_institution(conn, input)?.into_result()?;
+    let (Ok(number), Some(language), Some(authority)) = (
+        EnterpriseNumber::parse(input.enterprise_number),
+        Language::parse(input.language),
+        reference::authority_by_code(conn, input.authority_code)?,
+    ) else {
         return Err(ServiceError::NotFound("institution fields"));
     };
+    let name = input.name.trim().to_owned();
     conn.transaction(|conn| {
         let id = q::insert_institution(
             conn,

@@ -9,10 +9,13 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use handlebars::Handlebars;
 
+use crate::auth::rate_limit::LoginLimiter;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::i18n::Translations;
+use crate::mail::sender::MailTransport;
+use crate::mail::MailTemplates;
 use crate::{api, assets, templating, web as pages};
 
 /// What every request handler may use.
@@ -22,6 +25,9 @@ pub struct AppState {
     pub clock: SharedClock,
     pub templates: Handlebars<'static>,
     pub translations: Arc<Translations>,
+    pub mail: MailTemplates,
+    pub mail_transport: MailTransport,
+    pub login_limiter: LoginLimiter,
 }
 
 pub type State = web::Data<AppState>;
@@ -54,6 +60,8 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let translations = Arc::new(Translations::load()?);
         let templates = templating::build(translations.clone())?;
+        let mail = MailTemplates::load(&settings.mail.from)?;
+        let mail_transport = MailTransport::from_settings(&settings.mail)?;
         let listener = TcpListener::bind(&settings.server.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
@@ -69,6 +77,9 @@ impl Application {
             clock,
             templates,
             translations,
+            mail,
+            mail_transport,
+            login_limiter: LoginLimiter::new(),
         });
         pages::errors::install(state.clone().into_inner());
         let app_state = state.clone();
@@ -82,6 +93,7 @@ impl Application {
                         .limit(256 * 1024)
                         .error_handler(api::problem::json_error),
                 )
+                .wrap(crate::auth::session::middleware(&app_state.settings))
                 .wrap(security)
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))

@@ -17,7 +17,7 @@ use crate::i18n::{args_from_json, Translations};
 pub fn build(translations: Arc<Translations>) -> anyhow::Result<Handlebars<'static>> {
     let mut handlebars = Handlebars::new();
     handlebars.set_strict_mode(false);
-    for path in Templates::iter() {
+    for path in Templates::iter().filter(|p| !p.starts_with("mail/")) {
         let Some(name) = path.strip_suffix(".hbs") else {
             continue;
         };
@@ -29,10 +29,23 @@ pub fn build(translations: Arc<Translations>) -> anyhow::Result<Handlebars<'stat
             .map_err(|e| anyhow::anyhow!("template {path}: {e}"))?;
     }
     handlebars.register_helper("t", Box::new(Translate(translations)));
+    register_formatting_helpers(&mut handlebars);
+    Ok(handlebars)
+}
+
+handlebars::handlebars_helper!(concat: |*args| args.iter().map(|v| match v {
+    serde_json::Value::String(s) => s.clone(),
+    other => other.to_string(),
+}).collect::<String>());
+handlebars::handlebars_helper!(add1: |n: i64| n + 1);
+
+/// `money`, `vat`, `date`, `concat` and `add1`, shared by pages and emails.
+pub fn register_formatting_helpers(handlebars: &mut Handlebars<'static>) {
+    handlebars.register_helper("concat", Box::new(concat));
+    handlebars.register_helper("add1", Box::new(add1));
     handlebars.register_helper("money", Box::new(money));
     handlebars.register_helper("vat", Box::new(vat));
     handlebars.register_helper("date", Box::new(date));
-    Ok(handlebars)
 }
 
 fn page_language(ctx: &Context) -> Language {

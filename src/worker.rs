@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::db::schema::supplier_offers;
 use crate::db::{Conn, DbError};
+use crate::mail::sender::{self, SendReport};
 use crate::startup::State;
 use crate::with_conn;
 
@@ -58,7 +59,24 @@ pub async fn run_once(state: &State) -> Result<(), DbError> {
             "offers available again after their announced date"
         );
     }
+    send_mail(state).await?;
     Ok(())
+}
+
+/// Sends the outbox's due messages on a blocking thread (SMTP is synchronous).
+pub async fn send_mail(state: &State) -> Result<SendReport, DbError> {
+    let state = state.clone();
+    let now = state.clock.now_naive();
+    tokio::task::spawn_blocking(move || {
+        sender::send_due(
+            &state.pool,
+            &state.mail_transport,
+            &state.settings.mail.from,
+            now,
+        )
+    })
+    .await
+    .map_err(|e| DbError::Task(e.to_string()))?
 }
 
 /// Offers that a supplier marked unavailable until a date become available on that date,

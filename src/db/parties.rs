@@ -22,6 +22,11 @@ pub struct InstitutionRow {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by: Option<i64>,
+    pub decision_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -198,4 +203,58 @@ pub fn count_users_with_role(conn: &mut Conn, role: &str) -> DbResult<i64> {
         .filter(users::role.eq(role))
         .count()
         .get_result(c))?)
+}
+
+pub fn institution(conn: &mut Conn, id: i64) -> DbResult<Option<InstitutionRow>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .find(id)
+        .select(InstitutionRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn delivery_addresses_of(
+    conn: &mut Conn,
+    institution_id: i64,
+) -> DbResult<Vec<DeliveryAddressRow>> {
+    Ok(with_conn!(conn, |c| delivery_addresses::table
+        .filter(delivery_addresses::institution_id.eq(institution_id))
+        .order(delivery_addresses::id.asc())
+        .select(DeliveryAddressRow::as_select())
+        .load(c))?)
+}
+
+pub fn user(conn: &mut Conn, id: i64) -> DbResult<Option<UserRow>> {
+    Ok(with_conn!(conn, |c| users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn users_with_role(conn: &mut Conn, role: &str) -> DbResult<Vec<UserRow>> {
+    Ok(with_conn!(conn, |c| users::table
+        .filter(users::role.eq(role))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(c))?)
+}
+
+pub fn users_of_institution(conn: &mut Conn, institution_id: i64) -> DbResult<Vec<UserRow>> {
+    Ok(with_conn!(conn, |c| users::table
+        .filter(users::institution_id.eq(institution_id))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(c))?)
+}
+
+pub fn set_password(conn: &mut Conn, user_id: i64, hash: &str, now: NaiveDateTime) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(Some(hash)),
+            users::status.eq("active"),
+            users::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
 }

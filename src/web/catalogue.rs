@@ -21,7 +21,7 @@ pub async fn index(
     state: State,
     query: web::Query<CatalogueQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let page = Page::new(&request, &state);
+    let page = Page::load(&request, &state).await?;
     let query = query.into_inner();
     let search = query
         .q
@@ -63,7 +63,7 @@ pub async fn lot(
     state: State,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let page = Page::new(&request, &state);
+    let page = Page::load(&request, &state).await?;
     let reference = reference.into_inner();
     let today = state.clock.today();
     let filter = CatalogueFilter {
@@ -91,7 +91,7 @@ pub async fn product(
     state: State,
     sku: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let page = Page::new(&request, &state);
+    let page = Page::load(&request, &state).await?;
     let sku = sku.into_inner();
     let today = state.clock.today();
     let found = state

@@ -24,6 +24,8 @@ pub struct WebError {
     status: StatusCode,
     language: Language,
     key: &'static str,
+    /// Where to send the visitor instead of showing an error page (login first).
+    location: Option<String>,
 }
 
 impl WebError {
@@ -32,6 +34,30 @@ impl WebError {
             status: StatusCode::NOT_FOUND,
             language,
             key: "error-not-found",
+            location: None,
+        }
+    }
+
+    pub fn forbidden(language: Language, key: &'static str) -> Self {
+        WebError {
+            status: StatusCode::FORBIDDEN,
+            language,
+            key,
+            location: None,
+        }
+    }
+
+    /// Not signed in: the login page, coming back here afterwards.
+    pub fn login_required(language: Language, request: &HttpRequest) -> Self {
+        let target = match request.query_string() {
+            "" => request.path().to_owned(),
+            query => format!("{}?{}", request.path(), query),
+        };
+        WebError {
+            status: StatusCode::SEE_OTHER,
+            language,
+            key: "login-required",
+            location: Some(format!("/login?next={}", super::encode(&target))),
         }
     }
 
@@ -41,6 +67,7 @@ impl WebError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             language,
             key: "error-internal",
+            location: None,
         }
     }
 
@@ -51,6 +78,7 @@ impl WebError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 language,
                 key: "error-unavailable",
+                location: None,
             }
         } else {
             Self::internal(language, cause)
@@ -70,6 +98,11 @@ impl ResponseError for WebError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Some(location) = &self.location {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location.as_str()))
+                .finish();
+        }
         error_page(self.status, self.language, self.key)
     }
 }

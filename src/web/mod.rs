@@ -1,18 +1,26 @@
 //! Server-rendered pages (FR/NL). Handlers are thin: they read the request, call the
 //! capability module, and render a template.
 
+pub mod account;
+pub mod admin;
 pub mod catalogue;
 pub mod errors;
+pub mod forms;
 pub mod health;
+pub mod membership;
 
+use actix_session::{Session, SessionExt};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::auth::csrf;
+use crate::auth::session::{self, SignedIn};
 use crate::config::Settings;
 use crate::domain::Language;
+use crate::parties::Role;
 use crate::startup::AppState;
 
 pub use errors::WebError;
@@ -23,7 +31,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(catalogue::index))
         .route("/catalogue", web::get().to(catalogue::index))
         .route("/lots/{reference}", web::get().to(catalogue::lot))
-        .route("/products/{sku}", web::get().to(catalogue::product));
+        .route("/products/{sku}", web::get().to(catalogue::product))
+        .configure(account::configure)
+        .configure(membership::configure)
+        .service(web::scope("/admin").configure(admin::configure));
 }
 
 /// Headers every response carries. No inline script or style anywhere, so the policy can
@@ -105,32 +116,103 @@ pub fn encode(text: &str) -> String {
     out
 }
 
-/// A page being rendered: its language and what the layout needs.
+/// A page being rendered: its language, the signed-in person if any, and what the layout
+/// needs.
 pub struct Page<'a> {
     pub request: &'a HttpRequest,
     pub state: &'a AppState,
     pub language: Language,
+    pub user: Option<SignedIn>,
+    pub session: Session,
     remember_language: bool,
+    flash: Option<String>,
+}
+
+const FLASH_KEY: &str = "flash";
+
+/// Leaves a message for the next page this session sees (after a redirect).
+pub fn flash(session: &Session, message_key: &str) {
+    let _ = session.insert(FLASH_KEY, message_key);
 }
 
 impl<'a> Page<'a> {
-    pub fn new(request: &'a HttpRequest, state: &'a AppState) -> Self {
-        let (language, remember_language) = page_language(request);
-        Page {
+    /// Reads the language and, when the session names one, the signed-in account.
+    pub async fn load(request: &'a HttpRequest, state: &'a AppState) -> Result<Page<'a>, WebError> {
+        let session = request.get_session();
+        let (mut language, remember_language) = page_language(request);
+        let user = match session::user_id(&session) {
+            Some(user_id) => {
+                let loaded = state
+                    .pool
+                    .run(move |conn| session::load_signed_in(conn, user_id))
+                    .await
+                    .map_err(|e| WebError::db(language, e))?;
+                if loaded.is_none() {
+                    // The account was disabled or its organisation suspended meanwhile.
+                    session::log_out(&session);
+                }
+                loaded
+            }
+            None => None,
+        };
+        let chose_explicitly = remember_language || request.cookie(LANGUAGE_COOKIE).is_some();
+        if let (Some(user), false) = (&user, chose_explicitly) {
+            language = user.language;
+        }
+        let flash = session.remove_as::<String>(FLASH_KEY).and_then(Result::ok);
+        Ok(Page {
             request,
             state,
             language,
+            user,
+            session,
             remember_language,
-        }
+            flash,
+        })
     }
 
     pub fn t(&self, key: &str) -> String {
         self.state.translations.t(self.language, key)
     }
 
+    /// The session's CSRF token, for forms.
+    pub fn csrf(&self) -> String {
+        csrf::token(&self.session)
+    }
+
+    /// Checks a submitted form's CSRF token; a mismatch is answered with 403.
+    pub fn verify_csrf(&self, submitted: Option<&str>) -> Result<(), WebError> {
+        if csrf::verify(&self.session, submitted) {
+            Ok(())
+        } else {
+            tracing::warn!(
+                path = self.request.path(),
+                "form refused: CSRF token missing or wrong"
+            );
+            Err(WebError::forbidden(self.language, "error-csrf"))
+        }
+    }
+
+    /// Requires a signed-in person of `role`: others are sent to the login page, or refused.
+    pub fn require(&self, role: Role) -> Result<&SignedIn, WebError> {
+        match &self.user {
+            Some(user) if user.principal.role == role => Ok(user),
+            Some(_) => Err(WebError::forbidden(self.language, "error-forbidden")),
+            None => Err(WebError::login_required(self.language, self.request)),
+        }
+    }
+
     /// The data every template gets, merged with the page's own.
     pub fn context(&self, title: String, page: Value) -> Value {
         let other = self.language.other();
+        let user = self.user.as_ref().map(|u| {
+            json!({
+                "name": u.name,
+                "role": u.principal.role.code(),
+                "is_admin": u.principal.is_admin(),
+            })
+        });
+        let csrf = self.user.as_ref().map(|_| self.csrf());
         json!({
             "lang": self.language.code(),
             "title": title,
@@ -141,6 +223,9 @@ impl<'a> Page<'a> {
                 "label": self.state.translations.t(other, "language-name"),
             },
             "asset_version": env!("CARGO_PKG_VERSION"),
+            "user": user,
+            "csrf": csrf,
+            "flash": self.flash,
             "page": page,
         })
     }
@@ -151,16 +236,30 @@ impl<'a> Page<'a> {
         title: String,
         page: Value,
     ) -> Result<HttpResponse, WebError> {
+        self.render_with_status(actix_web::http::StatusCode::OK, template, title, page)
+    }
+
+    pub fn render_with_status(
+        &self,
+        status: actix_web::http::StatusCode,
+        template: &str,
+        title: String,
+        page: Value,
+    ) -> Result<HttpResponse, WebError> {
         let body = self
             .state
             .templates
             .render(template, &self.context(title, page))
             .map_err(|e| WebError::internal(self.language, e))?;
-        let mut response = HttpResponse::Ok();
+        let mut response = HttpResponse::build(status);
         response
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CONTENT_LANGUAGE, self.language.code()))
             .insert_header((header::VARY, "Cookie, Accept-Language"));
+        if self.user.is_some() {
+            // Personal pages must not be kept by shared caches or the back button after logout.
+            response.insert_header((header::CACHE_CONTROL, "no-store"));
+        }
         if self.remember_language {
             response.cookie(
                 Cookie::build(LANGUAGE_COOKIE, self.language.code())
@@ -173,4 +272,11 @@ impl<'a> Page<'a> {
         }
         Ok(response.body(body))
     }
+}
+
+/// `303 See Other` to `location`, the answer to a successful form post.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }

@@ -106,3 +106,135 @@ language-invalid = Choisissez le français ou le néerlandais.
 postcode-invalid = Un code postal belge compte 4 chiffres.
 password-too-short = Le mot de passe doit compter au moins 12 caractères.
 password-too-long = Le mot de passe compte au plus 256 caractères.
+
+## Accounts
+nav-apply = Adhérer
+nav-login = Se connecter
+nav-logout = Se déconnecter
+nav-memberships = Adhésions
+error-prefix = Erreur :
+field-email = Adresse e-mail
+field-password = Mot de passe
+login-title = Connexion
+login-button = Se connecter
+login-failed = Adresse e-mail ou mot de passe incorrect.
+login-inactive = Ce compte ne peut pas se connecter pour le moment : l'adhésion de votre institution n'est pas active. Contactez la centrale d'achat.
+login-rate-limited = Trop de tentatives de connexion. Réessayez dans { $minutes } minute(s).
+login-no-account = Votre institution n'est pas encore membre ?
+forgot-link = Mot de passe oublié ?
+forgot-title = Mot de passe oublié
+forgot-intro = Indiquez l'adresse e-mail de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe.
+forgot-button = Envoyer le lien
+forgot-sent = Si un compte existe pour cette adresse, un e-mail avec un lien vient de lui être envoyé. Le lien est valable deux heures.
+activate-title = Activer votre compte
+activate-intro = Choisissez le mot de passe de votre compte. Vous pourrez ensuite vous connecter avec votre adresse e-mail.
+reset-title = Nouveau mot de passe
+reset-intro = Choisissez votre nouveau mot de passe.
+field-new-password = Nouveau mot de passe
+field-password-confirmation = Confirmez le mot de passe
+password-hint = Au moins 12 caractères. Une phrase facile à retenir convient très bien.
+password-save = Enregistrer le mot de passe
+password-mismatch = Les deux mots de passe ne sont pas identiques.
+link-problem-title = Lien inutilisable
+token-unknown = Ce lien n'est pas valable. Vérifiez que vous avez copié l'adresse complète.
+token-expired = Ce lien a expiré. Demandez-en un nouveau.
+token-used = Ce lien a déjà été utilisé. Connectez-vous, ou demandez un nouveau mot de passe.
+activated-flash = Votre compte est activé. Vous pouvez vous connecter.
+password-changed-flash = Votre mot de passe a été modifié. Vous pouvez vous connecter.
+error-forbidden-title = Accès refusé
+error-forbidden-message = Votre compte ne donne pas accès à cette page.
+error-csrf-title = Formulaire expiré
+error-csrf-message = Ce formulaire n'a pas pu être vérifié (page trop ancienne ou envoyée d'ailleurs). Rechargez la page et réessayez.
+
+## Membership application
+apply-title = Demande d'adhésion
+apply-intro = Les institutions bruxelloises du secteur social, de la santé et les administrations peuvent commander via la centrale d'achat. Après vérification, chaque acheteur désigné reçoit un lien pour activer son compte.
+required-legend = Les champs marqués d'un * sont obligatoires.
+form-has-errors = { $count ->
+    [one] Le formulaire contient une erreur : elle est indiquée à côté du champ concerné.
+   *[other] Le formulaire contient { $count } erreurs : chacune est indiquée à côté du champ concerné.
+}
+apply-institution = Institution
+field-institution-name = Nom de l'institution
+field-enterprise-number = Numéro d'entreprise
+enterprise-number-hint = 10 chiffres, par exemple 0403.019.261 (BCE).
+field-authority = Autorité compétente
+field-sector = Secteur
+field-language = Langue
+choose-one = Choisissez…
+apply-billing = Adresse de facturation
+field-street = Rue et numéro
+field-postcode = Code postal
+field-city = Commune
+apply-delivery-first = Adresse de livraison
+apply-delivery-more = Adresse de livraison { $number } (facultative)
+field-address-label = Nom de l'adresse
+address-label-hint = Par exemple « Entrée des livraisons » ou le nom du site.
+apply-contact = Personne de contact
+apply-contact-hint = La personne qui introduit la demande ; elle recevra l'accusé de réception.
+field-person-name = Nom et prénom
+apply-buyer-first = Acheteur
+apply-buyer-more = Acheteur { $number } (facultatif)
+apply-buyers-hint = Les personnes qui commanderont pour l'institution. Chacune recevra son propre compte.
+apply-button = Envoyer la demande
+apply-submitted-title = Demande envoyée
+apply-submitted-message = Merci. La demande d'adhésion de { $institution } est enregistrée ; un accusé de réception a été envoyé à { $email }.
+apply-submitted-next = La centrale d'achat examine chaque demande. Dès son approbation, chaque acheteur recevra un e-mail pour activer son compte.
+buyers-required = Indiquez au moins une personne qui commandera.
+buyers-too-many = Dix acheteurs au plus par demande ; d'autres pourront être ajoutés ensuite.
+email-repeated = Cette personne figure déjà plus haut.
+authority-unknown = Choisissez une autorité compétente dans la liste.
+sector-unknown = Choisissez un secteur dans la liste.
+delivery-required = Indiquez au moins une adresse de livraison.
+institution-status-invalid = Statut inconnu.
+role-binding = Ce compte n'est pas rattaché correctement.
+
+## Authority: memberships
+admin-memberships-title = Demandes d'adhésion et membres
+field-status = Statut
+all-statuses = Tous les statuts
+all-authorities = Toutes les autorités
+filter-button = Filtrer
+memberships-count = { $count ->
+    [0] Aucune institution.
+    [one] { $count } institution.
+   *[other] { $count } institutions.
+}
+applied-on = Demande du
+decided-on = Décision du
+status-pending = En attente
+status-active = Active
+status-suspended = Suspendue
+status-rejected = Refusée
+user-status-invited = Invité
+user-status-active = Actif
+user-status-disabled = Désactivé
+field-reason = Motif
+field-reason-optional = Motif (facultatif)
+delivery-addresses = Adresses de livraison
+buyers-heading = Acheteurs
+review-heading = Décision
+approve-button = Approuver l'adhésion
+reject-button = Refuser avec ce motif
+manage-heading = Gestion du membre
+suspend-button = Suspendre l'institution
+reactivate-button = Réactiver l'institution
+add-user-heading = Ajouter un acheteur
+add-user-button = Ajouter et envoyer le lien d'activation
+history-heading = Historique
+history-when = Quand
+history-who = Qui
+history-what = Quoi
+history-empty = Aucune décision enregistrée.
+audit-membership-approved = Adhésion approuvée
+audit-membership-rejected = Adhésion refusée
+audit-institution-suspended = Institution suspendue
+audit-institution-reactivated = Institution réactivée
+audit-institution-user_added = Acheteur ajouté
+approved-flash = Adhésion approuvée : les acheteurs reçoivent leur lien d'activation.
+rejected-flash = Adhésion refusée : le demandeur est informé par e-mail.
+suspended-flash = Institution suspendue : ses acheteurs ne peuvent plus commander.
+reactivated-flash = Institution réactivée.
+user-added-flash = Acheteur ajouté.
+membership-not-pending = Cette demande a déjà été traitée.
+institution-status = Cette action n'est pas possible dans le statut actuel de l'institution.

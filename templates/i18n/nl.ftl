@@ -106,3 +106,135 @@ language-invalid = Kies Frans of Nederlands.
 postcode-invalid = Een Belgische postcode telt 4 cijfers.
 password-too-short = Het wachtwoord moet minstens 12 tekens tellen.
 password-too-long = Het wachtwoord telt hoogstens 256 tekens.
+
+## Accounts
+nav-apply = Lid worden
+nav-login = Aanmelden
+nav-logout = Afmelden
+nav-memberships = Lidmaatschappen
+error-prefix = Fout:
+field-email = E-mailadres
+field-password = Wachtwoord
+login-title = Aanmelden
+login-button = Aanmelden
+login-failed = E-mailadres of wachtwoord onjuist.
+login-inactive = Deze account kan zich momenteel niet aanmelden: het lidmaatschap van uw instelling is niet actief. Neem contact op met de aankoopcentrale.
+login-rate-limited = Te veel aanmeldpogingen. Probeer het opnieuw over { $minutes } minuut/minuten.
+login-no-account = Is uw instelling nog geen lid?
+forgot-link = Wachtwoord vergeten?
+forgot-title = Wachtwoord vergeten
+forgot-intro = Vul het e-mailadres van uw account in: we sturen u een link om een nieuw wachtwoord te kiezen.
+forgot-button = Link versturen
+forgot-sent = Als er een account bestaat voor dit adres, werd er zopas een e-mail met een link naartoe gestuurd. De link is twee uur geldig.
+activate-title = Uw account activeren
+activate-intro = Kies het wachtwoord van uw account. Daarna kunt u zich aanmelden met uw e-mailadres.
+reset-title = Nieuw wachtwoord
+reset-intro = Kies uw nieuwe wachtwoord.
+field-new-password = Nieuw wachtwoord
+field-password-confirmation = Bevestig het wachtwoord
+password-hint = Minstens 12 tekens. Een makkelijk te onthouden zin is prima.
+password-save = Wachtwoord opslaan
+password-mismatch = De twee wachtwoorden zijn niet gelijk.
+link-problem-title = Link onbruikbaar
+token-unknown = Deze link is niet geldig. Controleer of u het volledige adres hebt gekopieerd.
+token-expired = Deze link is verlopen. Vraag een nieuwe aan.
+token-used = Deze link werd al gebruikt. Meld u aan, of vraag een nieuw wachtwoord aan.
+activated-flash = Uw account is geactiveerd. U kunt zich aanmelden.
+password-changed-flash = Uw wachtwoord werd gewijzigd. U kunt zich aanmelden.
+error-forbidden-title = Toegang geweigerd
+error-forbidden-message = Uw account geeft geen toegang tot deze pagina.
+error-csrf-title = Formulier verlopen
+error-csrf-message = Dit formulier kon niet worden gecontroleerd (te oude pagina of van elders verstuurd). Herlaad de pagina en probeer opnieuw.
+
+## Membership application
+apply-title = Aanvraag tot lidmaatschap
+apply-intro = Brusselse instellingen uit de sociale sector, de gezondheidszorg en besturen kunnen bestellen via de aankoopcentrale. Na controle krijgt elke aangeduide koper een link om zijn account te activeren.
+required-legend = Velden met een * zijn verplicht.
+form-has-errors = { $count ->
+    [one] Het formulier bevat een fout: die staat naast het betrokken veld.
+   *[other] Het formulier bevat { $count } fouten: elke fout staat naast het betrokken veld.
+}
+apply-institution = Instelling
+field-institution-name = Naam van de instelling
+field-enterprise-number = Ondernemingsnummer
+enterprise-number-hint = 10 cijfers, bijvoorbeeld 0403.019.261 (KBO).
+field-authority = Bevoegde overheid
+field-sector = Sector
+field-language = Taal
+choose-one = Kies…
+apply-billing = Facturatieadres
+field-street = Straat en nummer
+field-postcode = Postcode
+field-city = Gemeente
+apply-delivery-first = Leveringsadres
+apply-delivery-more = Leveringsadres { $number } (facultatief)
+field-address-label = Naam van het adres
+address-label-hint = Bijvoorbeeld "Leveringsingang" of de naam van de site.
+apply-contact = Contactpersoon
+apply-contact-hint = De persoon die de aanvraag indient; die ontvangt het ontvangstbewijs.
+field-person-name = Naam en voornaam
+apply-buyer-first = Koper
+apply-buyer-more = Koper { $number } (facultatief)
+apply-buyers-hint = De personen die voor de instelling zullen bestellen. Elk krijgt een eigen account.
+apply-button = Aanvraag versturen
+apply-submitted-title = Aanvraag verstuurd
+apply-submitted-message = Dank u. De aanvraag tot lidmaatschap van { $institution } is geregistreerd; er werd een ontvangstbewijs gestuurd naar { $email }.
+apply-submitted-next = De aankoopcentrale beoordeelt elke aanvraag. Zodra ze goedgekeurd is, krijgt elke koper een e-mail om zijn account te activeren.
+buyers-required = Vul minstens één persoon in die zal bestellen.
+buyers-too-many = Hoogstens tien kopers per aanvraag; anderen kunnen later worden toegevoegd.
+email-repeated = Deze persoon staat al hierboven.
+authority-unknown = Kies een bevoegde overheid uit de lijst.
+sector-unknown = Kies een sector uit de lijst.
+delivery-required = Vul minstens één leveringsadres in.
+institution-status-invalid = Onbekende status.
+role-binding = Deze account is niet correct gekoppeld.
+
+## Authority: memberships
+admin-memberships-title = Aanvragen en leden
+field-status = Status
+all-statuses = Alle statussen
+all-authorities = Alle overheden
+filter-button = Filteren
+memberships-count = { $count ->
+    [0] Geen instellingen.
+    [one] { $count } instelling.
+   *[other] { $count } instellingen.
+}
+applied-on = Aanvraag van
+decided-on = Beslissing van
+status-pending = In behandeling
+status-active = Actief
+status-suspended = Geschorst
+status-rejected = Geweigerd
+user-status-invited = Uitgenodigd
+user-status-active = Actief
+user-status-disabled = Gedeactiveerd
+field-reason = Reden
+field-reason-optional = Reden (facultatief)
+delivery-addresses = Leveringsadressen
+buyers-heading = Kopers
+review-heading = Beslissing
+approve-button = Lidmaatschap goedkeuren
+reject-button = Weigeren met deze reden
+manage-heading = Beheer van het lid
+suspend-button = Instelling schorsen
+reactivate-button = Instelling opnieuw activeren
+add-user-heading = Een koper toevoegen
+add-user-button = Toevoegen en activatielink versturen
+history-heading = Geschiedenis
+history-when = Wanneer
+history-who = Wie
+history-what = Wat
+history-empty = Nog geen beslissing geregistreerd.
+audit-membership-approved = Lidmaatschap goedgekeurd
+audit-membership-rejected = Lidmaatschap geweigerd
+audit-institution-suspended = Instelling geschorst
+audit-institution-reactivated = Instelling opnieuw geactiveerd
+audit-institution-user_added = Koper toegevoegd
+approved-flash = Lidmaatschap goedgekeurd: de kopers krijgen hun activatielink.
+rejected-flash = Lidmaatschap geweigerd: de aanvrager wordt per e-mail verwittigd.
+suspended-flash = Instelling geschorst: haar kopers kunnen niet meer bestellen.
+reactivated-flash = Instelling opnieuw geactiveerd.
+user-added-flash = Koper toegevoegd.
+membership-not-pending = Deze aanvraag werd al behandeld.
+institution-status = Deze actie is niet mogelijk in de huidige status van de instelling.

@@ -1,0 +1,30 @@
+//! The purchasing authority's back office (admins only).
+
+pub mod memberships;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/memberships", web::get().to(memberships::list))
+        .route("/memberships/{id}", web::get().to(memberships::detail))
+        .route(
+            "/memberships/{id}/approve",
+            web::post().to(memberships::approve),
+        )
+        .route(
+            "/memberships/{id}/reject",
+            web::post().to(memberships::reject),
+        )
+        .route(
+            "/memberships/{id}/suspend",
+            web::post().to(memberships::suspend),
+        )
+        .route(
+            "/memberships/{id}/reactivate",
+            web::post().to(memberships::reactivate),
+        )
+        .route(
+            "/memberships/{id}/users",
+            web::post().to(memberships::add_user),
+        );
+}
