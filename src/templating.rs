@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason,
+    RenderErrorReason, ScopedJson,
 };
 
 use crate::assets::Templates;
@@ -59,15 +59,16 @@ fn page_language(ctx: &Context) -> Language {
 /// `{{t "message-id" name=value ...}}`: the message in the page's language.
 struct Translate(Arc<Translations>);
 
+/// Returned as a value rather than written out, so handlebars escapes it exactly once:
+/// in `{{t ..}}` output and in `{{> partial label=(t ..)}}` alike.
 impl HelperDef for Translate {
-    fn call<'reg: 'rc, 'rc>(
+    fn call_inner<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
         _: &'reg Handlebars<'reg>,
         ctx: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
+    ) -> Result<ScopedJson<'rc>, RenderError> {
         let key = h
             .param(0)
             .and_then(|p| p.value().as_str())
@@ -84,8 +85,7 @@ impl HelperDef for Translate {
             ))
         };
         let text = self.0.text(language, key, args.as_ref());
-        out.write(&handlebars::html_escape(&text))?;
-        Ok(())
+        Ok(ScopedJson::Derived(serde_json::Value::String(text)))
     }
 }
 

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -28,6 +30,7 @@ pub struct TestApp {
     pub pool: Pool,
     pub backend: Backend,
     pub settings: Settings,
+    pub state: centrale::startup::State,
     _dir: tempfile::TempDir,
 }
 
@@ -82,13 +85,23 @@ pub fn test_start() -> chrono::DateTime<Utc> {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted first.
+pub async fn spawn_app_with(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let settings = test_settings(backend, dir.path())?;
+    let mut settings = test_settings(backend, dir.path())?;
+    adjust(&mut settings);
     let clock = Arc::new(ManualClock::new(test_start()));
     let application =
         Application::build(settings.clone(), clock.clone()).expect("application builds");
     let port = application.port();
-    let pool = application.state().pool.clone();
+    let state = application.state();
+    let pool = state.pool.clone();
     actix_web::rt::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -103,6 +116,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         pool,
         backend,
         settings,
+        state,
         _dir: dir,
     })
 }
@@ -314,4 +328,103 @@ pub fn product_fixture(
         }
     }
     id
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a CSRF field");
+    let end = html[start..].find('"').expect("end of CSRF value");
+    html[start..start + end].to_owned()
+}
+
+impl TestApp {
+    /// Posts a form (with the CSRF token of the page at `form_page`).
+    pub async fn post_form(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (_, html) = self.get_text(form_page).await;
+        let csrf = csrf_of(&html);
+        let mut body: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        body.push(("csrf".into(), csrf));
+        self.client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .expect("form posted")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// A fresh client with its own cookie jar, for acting as a second person.
+    pub fn as_new_visitor(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            port: self.port,
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+            clock: self.clock.clone(),
+            pool: self.pool.clone(),
+            backend: self.backend,
+            settings: self.settings.clone(),
+            state: self.state.clone(),
+            _dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+
+    pub async fn outbox(&self) -> Vec<centrale::mail::outbox::OutboxEmail> {
+        self.with_conn(|conn| centrale::mail::outbox::all(conn).expect("outbox"))
+            .await
+    }
+
+    /// Creates an active admin account directly.
+    pub async fn create_admin(&self, email: &str, password: &str) -> i64 {
+        let (email, password) = (email.to_owned(), password.to_owned());
+        let now = self.clock.now_naive();
+        self.with_conn(move |conn| {
+            centrale::parties::create_user(
+                conn,
+                now,
+                &centrale::parties::UserInput {
+                    email: &email,
+                    name: "Admin Test",
+                    role: centrale::parties::Role::Admin,
+                    institution_id: None,
+                    supplier_id: None,
+                    language: "fr",
+                    password: Some(centrale::parties::Credential::Password(&password)),
+                },
+            )
+            .expect("admin created")
+        })
+        .await
+    }
+}
+
+/// The first link in an email's text that starts with `prefix`.
+pub fn link_in(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link {prefix} in:\n{text}"));
+    text[start..].split_whitespace().next().unwrap().to_owned()
 }

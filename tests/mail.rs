@@ -1,0 +1,121 @@
+//! Mail reaches a real SMTP server; an outage delays it and loses nothing.
+
+mod helpers;
+
+use centrale::config::MailTransportKind;
+use centrale::db::Backend;
+use helpers::smtp::{aiosmtpd_available, free_port, message_id, SmtpServer};
+use helpers::{enterprise_number, spawn_app, spawn_app_with, TestApp};
+
+on_both_backends!(
+    mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back,
+    file_transport_writes_one_eml_per_message,
+);
+
+async fn apply(app: &TestApp, seed: u32) {
+    let body = serde_json::json!({
+        "institution": {
+            "name": "Résidence l'Églantier & Co",
+            "enterprise_number": enterprise_number(seed),
+            "competent_authority": "IRISCARE",
+            "sector": "care_home",
+            "language": "fr",
+            "billing": {"street": "Rue Neuve 5", "postcode": "1000", "city": "Bruxelles"},
+            "delivery": [{"label": "", "street": "Rue Neuve 5", "postcode": "1000", "city": "Bruxelles"}]
+        },
+        "contact": {"name": "Hélène", "email": "helene@eglantier.example"},
+        "buyers": [{"name": "Ali", "email": "ali@eglantier.example"}]
+    });
+    let response = app
+        .client
+        .post(app.url("/api/v1/memberships"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
+
+async fn mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back(backend: Backend) {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let port = free_port();
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransportKind::Smtp;
+        s.mail.smtp_host = "127.0.0.1".into();
+        s.mail.smtp_port = port;
+    })
+    .await
+    else {
+        return;
+    };
+    apply(&app, 11).await;
+    let state = app_state(&app).await;
+
+    // The server is down: every attempt fails, nothing is marked sent.
+    let report = centrale::worker::send_mail(&state).await.unwrap();
+    assert_eq!((report.sent, report.failed), (0, 2));
+    let outbox = app.outbox().await;
+    assert!(outbox
+        .iter()
+        .all(|m| m.sent_at.is_none() && m.attempts == 1 && m.last_error.is_some()));
+
+    // Back up, but the retry is not due yet.
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(port, dir.path());
+    let report = centrale::worker::send_mail(&state).await.unwrap();
+    assert_eq!(report.sent, 0, "backoff respected");
+
+    app.clock.advance(chrono::Duration::seconds(31));
+    let report = centrale::worker::send_mail(&state).await.unwrap();
+    assert_eq!((report.sent, report.failed), (2, 0));
+    let received = server.messages();
+    assert_eq!(received.len(), 2);
+    let outbox = app.outbox().await;
+    for mail in &outbox {
+        assert!(mail.sent_at.is_some());
+        let raw = received
+            .iter()
+            .find(|raw| message_id(raw).as_deref() == Some(mail.message_id.as_str()))
+            .unwrap_or_else(|| panic!("{} delivered with its Message-ID", mail.message_id));
+        assert!(raw.contains(&mail.to_address));
+        assert!(raw.contains("text/plain") && raw.contains("text/html"));
+    }
+    // Nothing is sent twice.
+    app.clock.advance(chrono::Duration::hours(2));
+    let report = centrale::worker::send_mail(&state).await.unwrap();
+    assert_eq!(report.sent, 0);
+    assert_eq!(server.messages().len(), 2);
+}
+
+async fn file_transport_writes_one_eml_per_message(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    apply(&app, 12).await;
+    let state = app_state(&app).await;
+    let report = centrale::worker::send_mail(&state).await.unwrap();
+    assert_eq!(report.sent, 2);
+    let files: Vec<String> = std::fs::read_dir(&app.settings.mail.file_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert_eq!(files.len(), 2);
+    let ids: Vec<String> = app
+        .outbox()
+        .await
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    for raw in &files {
+        assert!(ids.contains(&message_id(raw).expect("Message-ID header")));
+    }
+}
+
+/// The running application's state, for driving the worker by hand.
+async fn app_state(app: &TestApp) -> centrale::startup::State {
+    app.state.clone()
+}
