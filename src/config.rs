@@ -87,6 +87,10 @@ pub struct OrderingSettings {
     pub supplier_response_minutes: i64,
     pub confirmation_deadline_hours: i64,
     pub delivery_working_days: u32,
+    /// Days the shop counts as closed besides weekends and the federal public holidays
+    /// (e.g. a regional holiday or a bridge day the authority announces).
+    #[serde(default)]
+    pub extra_closed_days: Vec<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -19,6 +19,7 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod membership;
+pub mod ordering;
 pub mod parties;
 pub mod startup;
 pub mod telemetry;

@@ -13,6 +13,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::Pool;
+use crate::domain::working_days::BelgianCalendar;
 use crate::i18n::Translations;
 use crate::mail::sender::MailTransport;
 use crate::mail::MailTemplates;
@@ -28,6 +29,19 @@ pub struct AppState {
     pub mail: MailTemplates,
     pub mail_transport: MailTransport,
     pub login_limiter: LoginLimiter,
+    pub calendar: BelgianCalendar,
+}
+
+impl AppState {
+    /// The context ordering operations run in, at the clock's current time.
+    pub fn ordering(&self) -> crate::ordering::OrderingContext<'_> {
+        crate::ordering::OrderingContext {
+            now: self.clock.now(),
+            mail: &self.mail,
+            settings: &self.settings,
+            calendar: &self.calendar,
+        }
+    }
 }
 
 pub type State = web::Data<AppState>;
@@ -61,6 +75,7 @@ impl Application {
         let translations = Arc::new(Translations::load()?);
         let templates = templating::build(translations.clone())?;
         let mail = MailTemplates::load(&settings.mail.from)?;
+        let calendar = BelgianCalendar::new(settings.ordering.extra_closed_days.iter().copied());
         let mail_transport = MailTransport::from_settings(&settings.mail)?;
         let listener = TcpListener::bind(&settings.server.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
@@ -80,6 +95,7 @@ impl Application {
             mail,
             mail_transport,
             login_limiter: LoginLimiter::new(),
+            calendar,
         });
         pages::errors::install(state.clone().into_inner());
         let app_state = state.clone();

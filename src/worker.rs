@@ -59,9 +59,39 @@ pub async fn run_once(state: &State) -> Result<(), DbError> {
             "offers available again after their announced date"
         );
     }
+    let routing_state = state.clone();
+    let (escalated, breaches) = tokio::task::spawn_blocking(move || {
+        let ctx = routing_state.ordering();
+        let mut conn = routing_state.pool.get()?;
+        let escalated = crate::ordering::routing::escalate_overdue(&mut conn, &ctx, SWEEP_BATCH);
+        let breaches = crate::ordering::routing::flag_breaches(&mut conn, &ctx, SWEEP_BATCH);
+        Ok::<_, DbError>((escalated, breaches))
+    })
+    .await
+    .map_err(|e| DbError::Task(e.to_string()))??;
+    match escalated {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            orders = n,
+            "orders moved down their cascade after a missed deadline"
+        ),
+        Err(error) => tracing::warn!(%error, "escalation sweep failed; retrying next pass"),
+    }
+    match breaches {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            orders = n,
+            "orders flagged for breaking the 24-hour promise"
+        ),
+        Err(error) => tracing::warn!(%error, "breach sweep failed; retrying next pass"),
+    }
+    // Mail last, so the emails the sweeps just queued leave in this same pass.
     send_mail(state).await?;
     Ok(())
 }
+
+/// How many orders one sweep handles before the worker looks at the rest next pass.
+const SWEEP_BATCH: i64 = 500;
 
 /// Sends the outbox's due messages on a blocking thread (SMTP is synchronous).
 pub async fn send_mail(state: &State) -> Result<SendReport, DbError> {

@@ -3,7 +3,7 @@
 mod helpers;
 
 use centrale::db::Backend;
-use helpers::{csrf_of, enterprise_number, link_in, spawn_app, TestApp};
+use helpers::{csrf_of, enterprise_number, link_in, spawn_app, spawn_app_with, TestApp};
 
 on_both_backends!(
     an_application_is_acknowledged_and_notified,
@@ -18,6 +18,7 @@ on_both_backends!(
     forms_without_the_csrf_token_are_refused,
     login_attempts_are_rate_limited,
     back_office_pages_are_for_admins_only,
+    session_cookie_is_private_http_only_and_lax,
 );
 
 const ADMIN: (&str, &str) = ("admin@authority.example", "admin password 1234");
@@ -813,4 +814,48 @@ async fn back_office_pages_are_for_admins_only(backend: Backend) {
         "/admin/memberships",
         "no open redirect"
     );
+}
+
+async fn session_cookie_is_private_http_only_and_lax(backend: Backend) {
+    let cookie_of = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("centrale_session="))
+            .expect("session cookie set")
+    };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let cookie = cookie_of(&app.get("/login").await);
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP in development: {cookie}"
+    );
+    // The value is encrypted: the CSRF token it holds does not appear in it.
+    let (_, page) = app.get_text("/login").await;
+    assert!(!cookie.contains(&csrf_of(&page)));
+    // Anonymous catalogue visits get no session at all.
+    let catalogue = app.as_new_visitor().get("/catalogue").await;
+    assert!(catalogue
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .all(|c| !c.to_str().unwrap().starts_with("centrale_session=")));
+
+    let Some(staging) = spawn_app_with(backend, |s| s.profile = "staging".into()).await else {
+        return;
+    };
+    let response = staging.get("/login").await;
+    assert!(
+        cookie_of(&response).contains("Secure"),
+        "Secure outside development"
+    );
+    assert!(response.headers().contains_key("strict-transport-security"));
 }

@@ -148,6 +148,14 @@ pub fn lot_by_reference(conn: &mut Conn, reference: &str) -> DbResult<Option<Lot
         .optional())?)
 }
 
+pub fn lot_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<LotRow>> {
+    Ok(with_conn!(conn, |c| lots::table
+        .find(id)
+        .select(LotRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
 pub fn lots_with_status(conn: &mut Conn, status: &str) -> DbResult<Vec<LotRow>> {
     Ok(with_conn!(conn, |c| lots::table
         .filter(lots::status.eq(status))

@@ -7,6 +7,7 @@
 //! an explicit `match` on [`Conn`].
 
 pub mod catalogue;
+pub mod orders;
 pub mod parties;
 pub mod reference;
 pub mod schema;

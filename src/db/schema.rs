@@ -265,4 +265,112 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_emails,
     api_clients,
     audit_events,
+    cart_lines,
+    orders,
+    order_lines,
+    order_assignments,
+    order_events,
+    idempotency_keys,
 );
+
+diesel::table! {
+    cart_lines (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        product_id -> BigInt,
+        quantity -> Integer,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        reference -> Text,
+        checkout_id -> Text,
+        institution_id -> BigInt,
+        lot_id -> BigInt,
+        placed_by_user_id -> Nullable<BigInt>,
+        placed_by_client_id -> Nullable<BigInt>,
+        delivery_address_id -> BigInt,
+        buyer_reference -> Nullable<Text>,
+        language -> Text,
+        status -> Text,
+        current_supplier_id -> Nullable<BigInt>,
+        current_rank -> Nullable<Integer>,
+        response_deadline -> Nullable<Timestamp>,
+        confirmed_supplier_id -> Nullable<BigInt>,
+        confirmed_rank -> Nullable<Integer>,
+        confirmed_at -> Nullable<Timestamp>,
+        expected_delivery -> Nullable<Date>,
+        delivery_due -> Date,
+        displayed_net_cents -> BigInt,
+        placed_at -> Timestamp,
+        updated_at -> Timestamp,
+        notified_at -> Nullable<Timestamp>,
+        breach_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        product_id -> BigInt,
+        sku -> Text,
+        name_fr -> Text,
+        name_nl -> Text,
+        unit_code -> Text,
+        quantity -> Integer,
+        vat_rate_basis_points -> Integer,
+        unit_price_cents -> BigInt,
+        displayed_unit_price_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_assignments (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        supplier_id -> BigInt,
+        rank -> Integer,
+        offered_at -> Timestamp,
+        deadline -> Timestamp,
+        outcome -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    order_events (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        occurred_at -> Timestamp,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        supplier_id -> Nullable<BigInt>,
+        rank -> Nullable<Integer>,
+        actor_label -> Text,
+        reason -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        principal -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_assignments -> orders (order_id));
+diesel::joinable!(order_events -> orders (order_id));
+diesel::joinable!(cart_lines -> products (product_id));

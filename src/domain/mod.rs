@@ -7,10 +7,13 @@ pub mod enterprise_number;
 pub mod ids;
 pub mod language;
 pub mod money;
+pub mod order_state;
 pub mod quantity;
 pub mod rank;
+pub mod routing;
 pub mod sku;
 pub mod vat;
+pub mod working_days;
 
 pub use cascade::{current_candidate, Cascade, CascadeEntry, CascadeError, OfferView};
 pub use email::{Email, EmailError};

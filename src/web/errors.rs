@@ -38,6 +38,15 @@ impl WebError {
         }
     }
 
+    pub fn conflict(language: Language, key: &'static str) -> Self {
+        WebError {
+            status: StatusCode::CONFLICT,
+            language,
+            key,
+            location: None,
+        }
+    }
+
     pub fn forbidden(language: Language, key: &'static str) -> Self {
         WebError {
             status: StatusCode::FORBIDDEN,
@@ -117,16 +126,22 @@ pub fn error_page(status: StatusCode, language: Language, key: &str) -> HttpResp
         return response.body(status.to_string());
     };
     let t = |k: &str| state.translations.t(language, k);
+    // Conflicts name their own message; other errors have a title and a message.
+    let (title, message) = if status == StatusCode::CONFLICT {
+        (t("error-conflict-title"), t(key))
+    } else {
+        (t(&format!("{key}-title")), t(&format!("{key}-message")))
+    };
     let context = json!({
         "lang": language.code(),
-        "title": t(&format!("{key}-title")),
+        "title": title,
         "switch": {
             "href": format!("/?lang={}", language.other().code()),
             "lang": language.other().code(),
             "label": state.translations.t(language.other(), "language-name"),
         },
         "asset_version": env!("CARGO_PKG_VERSION"),
-        "page": { "status": status.as_u16(), "message": t(&format!("{key}-message")) },
+        "page": { "status": status.as_u16(), "message": message },
     });
     match state.templates.render("error", &context) {
         Ok(body) => response.body(body),

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod forms;
 pub mod health;
 pub mod membership;
+pub mod ordering;
 
 use actix_session::{Session, SessionExt};
 use actix_web::cookie::{Cookie, SameSite};
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/products/{sku}", web::get().to(catalogue::product))
         .configure(account::configure)
         .configure(membership::configure)
+        .configure(ordering::configure)
         .service(web::scope("/admin").configure(admin::configure));
 }
 

@@ -1,0 +1,6 @@
+DROP TABLE idempotency_keys;
+DROP TABLE order_events;
+DROP TABLE order_assignments;
+DROP TABLE order_lines;
+DROP TABLE orders;
+DROP TABLE cart_lines;

@@ -1,0 +1,385 @@
+//! Orders, their lines, supplier assignments, events, carts and idempotency keys.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{
+    cart_lines, idempotency_keys, order_assignments, order_events, order_lines, orders,
+};
+use super::{Conn, DbResult};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = orders)]
+pub struct OrderRow {
+    pub id: i64,
+    pub reference: String,
+    pub checkout_id: String,
+    pub institution_id: i64,
+    pub lot_id: i64,
+    pub placed_by_user_id: Option<i64>,
+    pub placed_by_client_id: Option<i64>,
+    pub delivery_address_id: i64,
+    pub buyer_reference: Option<String>,
+    pub language: String,
+    pub status: String,
+    pub current_supplier_id: Option<i64>,
+    pub current_rank: Option<i32>,
+    pub response_deadline: Option<NaiveDateTime>,
+    pub confirmed_supplier_id: Option<i64>,
+    pub confirmed_rank: Option<i32>,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub expected_delivery: Option<NaiveDate>,
+    pub delivery_due: NaiveDate,
+    pub displayed_net_cents: i64,
+    pub placed_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub notified_at: Option<NaiveDateTime>,
+    pub breach_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = orders)]
+pub struct NewOrder<'a> {
+    pub reference: &'a str,
+    pub checkout_id: &'a str,
+    pub institution_id: i64,
+    pub lot_id: i64,
+    pub placed_by_user_id: Option<i64>,
+    pub placed_by_client_id: Option<i64>,
+    pub delivery_address_id: i64,
+    pub buyer_reference: Option<&'a str>,
+    pub language: &'a str,
+    pub status: &'a str,
+    pub delivery_due: NaiveDate,
+    pub displayed_net_cents: i64,
+    pub placed_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = order_lines)]
+pub struct OrderLineRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub product_id: i64,
+    pub sku: String,
+    pub name_fr: String,
+    pub name_nl: String,
+    pub unit_code: String,
+    pub quantity: i32,
+    pub vat_rate_basis_points: i32,
+    pub unit_price_cents: i64,
+    pub displayed_unit_price_cents: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = order_lines)]
+pub struct NewOrderLine<'a> {
+    pub order_id: i64,
+    pub product_id: i64,
+    pub sku: &'a str,
+    pub name_fr: &'a str,
+    pub name_nl: &'a str,
+    pub unit_code: &'a str,
+    pub quantity: i32,
+    pub vat_rate_basis_points: i32,
+    pub unit_price_cents: i64,
+    pub displayed_unit_price_cents: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = order_assignments)]
+pub struct AssignmentRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub supplier_id: i64,
+    pub rank: i32,
+    pub offered_at: NaiveDateTime,
+    pub deadline: NaiveDateTime,
+    pub outcome: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = order_assignments)]
+pub struct NewAssignment {
+    pub order_id: i64,
+    pub supplier_id: i64,
+    pub rank: i32,
+    pub offered_at: NaiveDateTime,
+    pub deadline: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = order_events)]
+pub struct OrderEventRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub supplier_id: Option<i64>,
+    pub rank: Option<i32>,
+    pub actor_label: String,
+    pub reason: Option<String>,
+    pub details: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = order_events)]
+pub struct NewOrderEvent<'a> {
+    pub order_id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub kind: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub supplier_id: Option<i64>,
+    pub rank: Option<i32>,
+    pub actor_label: &'a str,
+    pub reason: Option<&'a str>,
+    pub details: &'a str,
+}
+
+pub fn insert_order(conn: &mut Conn, new: &NewOrder<'_>) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(orders::table)
+        .values(new)
+        .returning(orders::id)
+        .get_result(c))?)
+}
+
+pub fn insert_line(conn: &mut Conn, new: &NewOrderLine<'_>) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        order_lines::table
+    )
+    .values(new)
+    .returning(order_lines::id)
+    .get_result(c))?)
+}
+
+pub fn insert_event(conn: &mut Conn, new: &NewOrderEvent<'_>) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::insert_into(order_events::table)
+        .values(new)
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn insert_assignment(conn: &mut Conn, new: &NewAssignment) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        order_assignments::table
+    )
+    .values(new)
+    .returning(order_assignments::id)
+    .get_result(c))?)
+}
+
+pub fn order(conn: &mut Conn, id: i64) -> DbResult<Option<OrderRow>> {
+    Ok(with_conn!(conn, |c| orders::table
+        .find(id)
+        .select(OrderRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn orders_of_institution(
+    conn: &mut Conn,
+    institution_id: i64,
+    limit: i64,
+) -> DbResult<Vec<OrderRow>> {
+    Ok(with_conn!(conn, |c| orders::table
+        .filter(orders::institution_id.eq(institution_id))
+        .order(orders::id.desc())
+        .limit(limit)
+        .select(OrderRow::as_select())
+        .load(c))?)
+}
+
+pub fn orders_of_checkout(conn: &mut Conn, checkout_id: &str) -> DbResult<Vec<OrderRow>> {
+    Ok(with_conn!(conn, |c| orders::table
+        .filter(orders::checkout_id.eq(checkout_id))
+        .order(orders::id.asc())
+        .select(OrderRow::as_select())
+        .load(c))?)
+}
+
+pub fn lines_of(conn: &mut Conn, order_id: i64) -> DbResult<Vec<OrderLineRow>> {
+    Ok(with_conn!(conn, |c| order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::id.asc())
+        .select(OrderLineRow::as_select())
+        .load(c))?)
+}
+
+pub fn events_of(conn: &mut Conn, order_id: i64) -> DbResult<Vec<OrderEventRow>> {
+    Ok(with_conn!(conn, |c| order_events::table
+        .filter(order_events::order_id.eq(order_id))
+        .order(order_events::id.asc())
+        .select(OrderEventRow::as_select())
+        .load(c))?)
+}
+
+pub fn assignments_of(conn: &mut Conn, order_id: i64) -> DbResult<Vec<AssignmentRow>> {
+    Ok(with_conn!(conn, |c| order_assignments::table
+        .filter(order_assignments::order_id.eq(order_id))
+        .order(order_assignments::id.asc())
+        .select(AssignmentRow::as_select())
+        .load(c))?)
+}
+
+/// Closes the open assignment of an order with `outcome`, if `supplier_id` holds it.
+/// Returns whether it did: a racing answer or sweep finds nothing left to close.
+pub fn close_assignment(
+    conn: &mut Conn,
+    order_id: i64,
+    supplier_id: i64,
+    outcome: &str,
+    now: NaiveDateTime,
+    reason: Option<&str>,
+) -> DbResult<bool> {
+    let updated = with_conn!(conn, |c| diesel::update(
+        order_assignments::table
+            .filter(order_assignments::order_id.eq(order_id))
+            .filter(order_assignments::supplier_id.eq(supplier_id))
+            .filter(order_assignments::outcome.is_null())
+    )
+    .set((
+        order_assignments::outcome.eq(Some(outcome)),
+        order_assignments::answered_at.eq(Some(now)),
+        order_assignments::reason.eq(reason),
+    ))
+    .execute(c))?;
+    Ok(updated == 1)
+}
+
+/// Ids of orders waiting on a supplier whose deadline has passed.
+pub fn overdue(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> DbResult<Vec<i64>> {
+    Ok(with_conn!(conn, |c| orders::table
+        .filter(orders::status.eq("routed"))
+        .filter(orders::response_deadline.le(now))
+        .order(orders::response_deadline.asc())
+        .limit(limit)
+        .select(orders::id)
+        .load(c))?)
+}
+
+/// Orders neither confirmed nor reported unfulfilled `placed_before`, not yet flagged.
+pub fn unflagged_late(
+    conn: &mut Conn,
+    placed_before: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<i64>> {
+    Ok(with_conn!(conn, |c| orders::table
+        .filter(orders::status.eq_any(["placed", "routed"]))
+        .filter(orders::placed_at.le(placed_before))
+        .filter(orders::breach_at.is_null())
+        .order(orders::placed_at.asc())
+        .limit(limit)
+        .select(orders::id)
+        .load(c))?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cart_lines)]
+pub struct CartLineRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub product_id: i64,
+    pub quantity: i32,
+    pub added_at: NaiveDateTime,
+}
+
+pub fn cart_of(conn: &mut Conn, user_id: i64) -> DbResult<Vec<CartLineRow>> {
+    Ok(with_conn!(conn, |c| cart_lines::table
+        .filter(cart_lines::user_id.eq(user_id))
+        .order(cart_lines::id.asc())
+        .select(CartLineRow::as_select())
+        .load(c))?)
+}
+
+/// Sets a product's quantity in a cart (insert or replace).
+pub fn set_cart_quantity(
+    conn: &mut Conn,
+    user_id: i64,
+    product_id: i64,
+    quantity: i32,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::insert_into(cart_lines::table)
+        .values((
+            cart_lines::user_id.eq(user_id),
+            cart_lines::product_id.eq(product_id),
+            cart_lines::quantity.eq(quantity),
+            cart_lines::added_at.eq(now),
+        ))
+        .on_conflict((cart_lines::user_id, cart_lines::product_id))
+        .do_update()
+        .set(cart_lines::quantity.eq(quantity))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn remove_from_cart(conn: &mut Conn, user_id: i64, product_id: i64) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        cart_lines::table
+            .filter(cart_lines::user_id.eq(user_id))
+            .filter(cart_lines::product_id.eq(product_id))
+    )
+    .execute(c))?;
+    Ok(())
+}
+
+pub fn clear_cart(conn: &mut Conn, user_id: i64) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        cart_lines::table.filter(cart_lines::user_id.eq(user_id))
+    )
+    .execute(c))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct SavedResponse {
+    pub request_hash: String,
+    pub response_status: i32,
+    pub response_body: String,
+}
+
+pub fn saved_response(
+    conn: &mut Conn,
+    principal: &str,
+    key: &str,
+) -> DbResult<Option<SavedResponse>> {
+    Ok(with_conn!(conn, |c| idempotency_keys::table
+        .filter(idempotency_keys::principal.eq(principal))
+        .filter(idempotency_keys::idempotency_key.eq(key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+        ))
+        .first(c)
+        .optional())?)
+}
+
+pub fn save_response(
+    conn: &mut Conn,
+    principal: &str,
+    key: &str,
+    request_hash: &str,
+    status: i32,
+    body: &str,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::principal.eq(principal),
+            idempotency_keys::idempotency_key.eq(key),
+            idempotency_keys::request_hash.eq(request_hash),
+            idempotency_keys::response_status.eq(status),
+            idempotency_keys::response_body.eq(body),
+            idempotency_keys::created_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}

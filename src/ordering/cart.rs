@@ -1,0 +1,73 @@
+//! The cart of a signed-in institution user, kept in the database.
+
+use chrono::NaiveDateTime;
+
+use crate::catalogue::{self, CatalogueFilter, ProductView};
+use crate::db::orders as q;
+use crate::db::{Conn, DbError};
+use crate::domain::QuantityRule;
+use crate::error::ServiceError;
+use crate::validation::ValidationErrors;
+
+#[derive(Debug, Clone)]
+pub struct CartLine {
+    pub product: ProductView,
+    pub lot_title: crate::catalogue::Bilingual,
+    pub quantity: u32,
+}
+
+/// Puts `quantity` of the product in the cart (replacing what was there), if the quantity
+/// respects the product's minimum and multiple; 0 removes it.
+pub fn set_quantity(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    today: chrono::NaiveDate,
+    user_id: i64,
+    sku: &str,
+    quantity: i64,
+) -> Result<(), ServiceError> {
+    let product = catalogue::product(conn, today, sku)?
+        .map(|(_, p)| p)
+        .ok_or(ServiceError::NotFound("product"))?;
+    if quantity == 0 {
+        q::remove_from_cart(conn, user_id, product.id)?;
+        return Ok(());
+    }
+    let rule = QuantityRule::new(product.min_quantity, product.order_multiple)
+        .unwrap_or(QuantityRule::ANY);
+    let checked = u32::try_from(quantity)
+        .map_err(|_| crate::domain::quantity::QuantityError::Zero)
+        .and_then(|q| rule.check(q).map(|_| q));
+    let mut errors = ValidationErrors::new();
+    let quantity = errors.check("quantity", checked);
+    errors.into_result()?;
+    let quantity = quantity.unwrap_or(product.min_quantity);
+    q::set_cart_quantity(conn, user_id, product.id, quantity as i32, now)?;
+    Ok(())
+}
+
+/// The cart's lines with today's catalogue data; products no longer published drop out.
+pub fn lines(
+    conn: &mut Conn,
+    today: chrono::NaiveDate,
+    user_id: i64,
+) -> Result<Vec<CartLine>, DbError> {
+    let rows = q::cart_of(conn, user_id)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let catalogue = catalogue::load(conn, today, &CatalogueFilter::default())?;
+    let mut out = Vec::new();
+    for row in rows {
+        for lot in &catalogue.lots {
+            if let Some(product) = lot.products.iter().find(|p| p.id == row.product_id) {
+                out.push(CartLine {
+                    product: product.clone(),
+                    lot_title: lot.title.clone(),
+                    quantity: row.quantity.max(0) as u32,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,220 @@
+//! Order emails, written to the outbox in the transaction that causes them: received,
+//! confirmed, unfulfilled (institution and authority), 24-hour breach (authority), cancelled.
+
+use serde_json::{json, Value};
+
+use super::view::{self, line_total, OrderView};
+use super::OrderingContext;
+use crate::db::{parties, Conn};
+use crate::domain::Language;
+use crate::error::ServiceError;
+use crate::mail::OutgoingEmail;
+use crate::membership::local_time;
+
+fn format_date(date: chrono::NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+/// The data every order email shares, formatted in `language`.
+fn order_data(
+    ctx: &OrderingContext<'_>,
+    order: &OrderView,
+    language: Language,
+    for_authority: bool,
+) -> Value {
+    let money = |c: crate::domain::Cents| c.format(language);
+    let url = if for_authority {
+        ctx.url(&format!("/admin/orders/{}", order.order.id))
+    } else {
+        ctx.url(&format!("/orders/{}", order.order.id))
+    };
+    json!({
+        "order": {
+            "reference": order.order.reference,
+            "institution": order.institution,
+            "lot_title": order.lot_title(language),
+            "url": url,
+            "placed_at": local_time(order.order.placed_at),
+            "delivery_address": order.delivery_address,
+            "buyer_reference": order.order.buyer_reference.clone().unwrap_or_default(),
+            "delivery_due": format_date(order.order.delivery_due),
+        },
+        "lines": order.lines.iter().map(|l| json!({
+            "sku": l.sku,
+            "name": match language { Language::Fr => &l.name_fr, Language::Nl => &l.name_nl },
+            "quantity": l.quantity,
+            "unit_code": l.unit_code,
+            "unit_price": money(crate::domain::Cents::new(l.unit_price_cents)),
+            "line_total": money(line_total(l)),
+        })).collect::<Vec<_>>(),
+        "totals": {
+            "net": money(order.totals.net),
+            "vat": order.totals.vat.iter().map(|v| json!({
+                "rate": v.rate.format(language),
+                "taxable": money(v.taxable),
+                "amount": money(v.vat),
+            })).collect::<Vec<_>>(),
+            "vat_total": money(order.totals.vat_total),
+            "gross": money(order.totals.gross),
+        },
+        "recipient_name": "",
+    })
+}
+
+/// Who at the institution hears about an order: the person who placed it, or (for orders
+/// placed by an API client) the institution's contact.
+fn institution_recipient(
+    conn: &mut Conn,
+    order: &OrderView,
+) -> Result<Option<(String, String)>, ServiceError> {
+    if let Some(user_id) = order.order.placed_by_user_id {
+        if let Some(user) = parties::user(conn, user_id)? {
+            return Ok(Some((user.email, user.name)));
+        }
+    }
+    let institution = parties::institution(conn, order.order.institution_id)?;
+    Ok(institution
+        .filter(|i| !i.contact_email.is_empty())
+        .map(|i| (i.contact_email, i.contact_name)))
+}
+
+fn load(conn: &mut Conn, order_id: i64) -> Result<OrderView, ServiceError> {
+    view::load(conn, order_id)?.ok_or(ServiceError::NotFound("order"))
+}
+
+fn send(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    template: &str,
+    language: Language,
+    to: &(String, String),
+    mut data: Value,
+) -> Result<(), ServiceError> {
+    data["recipient_name"] = Value::String(to.1.clone());
+    ctx.mail.enqueue(
+        conn,
+        ctx.now.naive_utc(),
+        &OutgoingEmail {
+            template,
+            language,
+            to_address: &to.0,
+            to_name: &to.1,
+            data: &data,
+        },
+    )?;
+    Ok(())
+}
+
+fn to_institution(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order: &OrderView,
+    template: &str,
+    extra: Value,
+) -> Result<(), ServiceError> {
+    let Some(to) = institution_recipient(conn, order)? else {
+        tracing::warn!(
+            order = order.order.id,
+            "no address to tell the institution about its order"
+        );
+        return Ok(());
+    };
+    let language = order.language();
+    let mut data = order_data(ctx, order, language, false);
+    merge(&mut data, extra);
+    send(conn, ctx, template, language, &to, data)
+}
+
+fn to_authority(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order: &OrderView,
+    template: &str,
+    extra: Value,
+) -> Result<(), ServiceError> {
+    let to = (ctx.settings.mail.authority_address.clone(), String::new());
+    let mut data = order_data(ctx, order, Language::Fr, true);
+    merge(&mut data, extra);
+    send(conn, ctx, template, Language::Fr, &to, data)
+}
+
+fn merge(data: &mut Value, extra: Value) {
+    if let (Value::Object(target), Value::Object(source)) = (data, extra) {
+        target.extend(source);
+    }
+}
+
+pub fn order_received(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+) -> Result<(), ServiceError> {
+    let order = load(conn, order_id)?;
+    to_institution(conn, ctx, &order, "order-received", json!({}))
+}
+
+pub fn order_confirmed(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+) -> Result<(), ServiceError> {
+    let order = load(conn, order_id)?;
+    let language = order.language();
+    let extra = json!({
+        "supplier": order.confirmed_supplier.clone().unwrap_or_default(),
+        "expected_delivery": order.order.expected_delivery.map(format_date).unwrap_or_default(),
+        "price_changed": order.price_changed(),
+        "displayed_net": order.displayed_net.format(language),
+    });
+    to_institution(conn, ctx, &order, "order-confirmed", extra)
+}
+
+pub fn order_unfulfilled(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+) -> Result<(), ServiceError> {
+    let order = load(conn, order_id)?;
+    to_institution(
+        conn,
+        ctx,
+        &order,
+        "order-unfulfilled",
+        json!({ "for_authority": false }),
+    )?;
+    to_authority(
+        conn,
+        ctx,
+        &order,
+        "order-unfulfilled",
+        json!({ "for_authority": true }),
+    )
+}
+
+pub fn order_breach(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+) -> Result<(), ServiceError> {
+    let order = load(conn, order_id)?;
+    let extra = json!({
+        "supplier": order.current_supplier.clone().unwrap_or_default(),
+        "rank": order.order.current_rank.map(|r| r.to_string()).unwrap_or_default(),
+        "deadline": order.order.response_deadline.map(local_time).unwrap_or_default(),
+    });
+    to_authority(conn, ctx, &order, "order-breach", extra)
+}
+
+pub fn order_cancelled(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    requested: bool,
+) -> Result<(), ServiceError> {
+    let order = load(conn, order_id)?;
+    let extra = json!({
+        "requested": requested,
+        "supplier": order.confirmed_supplier.clone().unwrap_or_default(),
+    });
+    to_institution(conn, ctx, &order, "order-cancelled", extra)
+}

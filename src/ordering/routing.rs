@@ -1,0 +1,505 @@
+//! The routing engine's persistence: reads what the pure decision needs, applies the
+//! decision, and records every step as an order event. Each step runs inside the caller's
+//! transaction and re-checks the order's state with a conditional update, so two workers
+//! (or a worker and a late supplier answer) can never both move the same order.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::{conflict, notify, OrderingContext};
+use crate::catalogue::offer_available;
+use crate::db::catalogue as cq;
+use crate::db::orders::{self as q, NewAssignment, NewOrderEvent, OrderRow};
+use crate::db::schema::{order_lines, orders, supplier_offers, suppliers};
+use crate::db::{Conn, DbError};
+use crate::domain::order_state::{transition, OrderEvent, OrderStatus};
+use crate::domain::routing::{
+    next_candidate, Candidate, Decision, Outcome, PastAttempt, SkipReason,
+};
+use crate::domain::{Rank, SupplierId};
+use crate::error::ServiceError;
+use crate::validation::ValidationErrors;
+use crate::with_conn;
+
+fn skipped_json(skipped: &[(SupplierId, Rank, SkipReason)]) -> serde_json::Value {
+    json!(skipped
+        .iter()
+        .map(|(s, r, why)| json!({ "supplier_id": s.0, "rank": r.get(), "reason": why.code() }))
+        .collect::<Vec<_>>())
+}
+
+fn status_of(order: &OrderRow) -> Result<OrderStatus, ServiceError> {
+    OrderStatus::parse(&order.status).ok_or(ServiceError::NotFound("order status"))
+}
+
+/// The cascade of the order's lot, seen from this order: who could take it now.
+fn candidates(
+    conn: &mut Conn,
+    order: &OrderRow,
+    today: NaiveDate,
+) -> Result<Vec<Candidate>, DbError> {
+    let entries = cq::cascade_of(conn, order.lot_id)?;
+    let product_ids: Vec<i64> = with_conn!(conn, |c| order_lines::table
+        .filter(order_lines::order_id.eq(order.id))
+        .select(order_lines::product_id)
+        .load(c))?;
+    let supplier_ids: Vec<i64> = entries.iter().map(|e| e.supplier_id).collect();
+    let statuses: HashMap<i64, String> = with_conn!(conn, |c| suppliers::table
+        .filter(suppliers::id.eq_any(&supplier_ids))
+        .select((suppliers::id, suppliers::status))
+        .load::<(i64, String)>(c))?
+    .into_iter()
+    .collect();
+    let offers: Vec<(i64, i64, bool, Option<NaiveDate>)> =
+        with_conn!(conn, |c| supplier_offers::table
+            .filter(supplier_offers::product_id.eq_any(&product_ids))
+            .select((
+                supplier_offers::product_id,
+                supplier_offers::supplier_id,
+                supplier_offers::available,
+                supplier_offers::unavailable_until,
+            ))
+            .load(c))?;
+    Ok(entries
+        .iter()
+        .filter_map(|entry| {
+            let rank = Rank::new(entry.rank as u8).ok()?;
+            let mine: Vec<_> = offers.iter().filter(|o| o.1 == entry.supplier_id).collect();
+            let offers_every_line = product_ids.iter().all(|p| mine.iter().any(|o| o.0 == *p));
+            let every_line_available = product_ids.iter().all(|p| {
+                mine.iter()
+                    .any(|o| o.0 == *p && offer_available(o.2, o.3, today))
+            });
+            Some(Candidate {
+                rank,
+                supplier: SupplierId(entry.supplier_id),
+                cascade_entry_active: entry.active,
+                supplier_active: statuses
+                    .get(&entry.supplier_id)
+                    .is_some_and(|s| s == "active"),
+                offers_every_line,
+                every_line_available,
+            })
+        })
+        .collect())
+}
+
+fn past_attempts(conn: &mut Conn, order_id: i64) -> Result<Vec<PastAttempt>, DbError> {
+    Ok(q::assignments_of(conn, order_id)?
+        .into_iter()
+        .filter_map(|a| {
+            let outcome = match a.outcome.as_deref()? {
+                "declined" => Outcome::Declined,
+                "timed_out" => Outcome::TimedOut,
+                // A withdrawn offer (cancellation) never comes back to life.
+                "withdrawn" | "accepted" => Outcome::Declined,
+                _ => return None,
+            };
+            Some(PastAttempt {
+                supplier: SupplierId(a.supplier_id),
+                outcome,
+            })
+        })
+        .collect())
+}
+
+/// Moves the supplier's prices onto the order lines, so what the institution sees is always
+/// the price of the supplier currently asked.
+fn reprice(conn: &mut Conn, order_id: i64, supplier_id: i64) -> Result<(), DbError> {
+    let lines = q::lines_of(conn, order_id)?;
+    for line in lines {
+        let price: Option<i64> = with_conn!(conn, |c| supplier_offers::table
+            .filter(supplier_offers::product_id.eq(line.product_id))
+            .filter(supplier_offers::supplier_id.eq(supplier_id))
+            .select(supplier_offers::price_cents)
+            .first(c)
+            .optional())?;
+        if let Some(price) = price {
+            with_conn!(conn, |c| diesel::update(order_lines::table.find(line.id))
+                .set(order_lines::unit_price_cents.eq(price))
+                .execute(c))?;
+        }
+    }
+    Ok(())
+}
+
+/// Offers a placed order to the next candidate of its cascade, or declares it unfulfilled
+/// when none is left (the institution and the authority are emailed at once).
+pub fn advance(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    actor_label: &str,
+) -> Result<OrderStatus, ServiceError> {
+    let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+    let status = status_of(&order)?;
+    if status != OrderStatus::Placed {
+        return Ok(status);
+    }
+    let now = ctx.now.naive_utc();
+    let cascade = candidates(conn, &order, ctx.today())?;
+    let attempts = past_attempts(conn, order.id)?;
+    match next_candidate(&cascade, &attempts) {
+        Decision::Offer {
+            supplier,
+            rank,
+            skipped,
+        } => {
+            let next = transition(status, &OrderEvent::Route { supplier, rank })
+                .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
+            let deadline =
+                crate::domain::routing::response_deadline(ctx.now, ctx.window()).naive_utc();
+            q::insert_assignment(
+                conn,
+                &NewAssignment {
+                    order_id: order.id,
+                    supplier_id: supplier.0,
+                    rank: i32::from(rank.get()),
+                    offered_at: now,
+                    deadline,
+                },
+            )?;
+            let moved = with_conn!(conn, |c| diesel::update(
+                orders::table
+                    .filter(orders::id.eq(order.id))
+                    .filter(orders::status.eq(status.code()))
+            )
+            .set((
+                orders::status.eq(next.code()),
+                orders::current_supplier_id.eq(Some(supplier.0)),
+                orders::current_rank.eq(Some(i32::from(rank.get()))),
+                orders::response_deadline.eq(Some(deadline)),
+                orders::updated_at.eq(now),
+            ))
+            .execute(c))
+            .map_err(DbError::from)?;
+            if moved != 1 {
+                return Err(conflict("order-changed", "the order changed meanwhile"));
+            }
+            reprice(conn, order.id, supplier.0)?;
+            q::insert_event(
+                conn,
+                &NewOrderEvent {
+                    order_id: order.id,
+                    occurred_at: now,
+                    kind: "offered",
+                    from_status: Some(status.code()),
+                    to_status: next.code(),
+                    supplier_id: Some(supplier.0),
+                    rank: Some(i32::from(rank.get())),
+                    actor_label,
+                    reason: None,
+                    details: &json!({ "deadline": deadline, "skipped": skipped_json(&skipped) })
+                        .to_string(),
+                },
+            )?;
+            Ok(next)
+        }
+        Decision::Unfulfilled { skipped } => {
+            let next = transition(status, &OrderEvent::Exhaust)
+                .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
+            let moved = with_conn!(conn, |c| diesel::update(
+                orders::table
+                    .filter(orders::id.eq(order.id))
+                    .filter(orders::status.eq(status.code()))
+            )
+            .set((
+                orders::status.eq(next.code()),
+                orders::updated_at.eq(now),
+                orders::notified_at.eq(Some(now))
+            ))
+            .execute(c))
+            .map_err(DbError::from)?;
+            if moved != 1 {
+                return Err(conflict("order-changed", "the order changed meanwhile"));
+            }
+            q::insert_event(
+                conn,
+                &NewOrderEvent {
+                    order_id: order.id,
+                    occurred_at: now,
+                    kind: "unfulfilled",
+                    from_status: Some(status.code()),
+                    to_status: next.code(),
+                    supplier_id: None,
+                    rank: None,
+                    actor_label,
+                    reason: Some("no supplier of the cascade can take the order"),
+                    details: &json!({ "skipped": skipped_json(&skipped) }).to_string(),
+                },
+            )?;
+            notify::order_unfulfilled(conn, ctx, order.id)?;
+            Ok(next)
+        }
+    }
+}
+
+/// The order as the supplier answering must find it: routed to it, deadline not passed.
+fn held_by(order: &OrderRow, supplier_id: i64, now: NaiveDateTime) -> Result<(), ServiceError> {
+    if order.status != OrderStatus::Routed.code() || order.current_supplier_id != Some(supplier_id)
+    {
+        return Err(conflict(
+            "order-not-yours",
+            "this order is not (or no longer) waiting for your answer",
+        ));
+    }
+    if order
+        .response_deadline
+        .is_some_and(|deadline| now >= deadline)
+    {
+        return Err(conflict(
+            "deadline-passed",
+            "your response deadline for this order has passed; it has moved or will move to the next supplier",
+        ));
+    }
+    Ok(())
+}
+
+/// The supplier accepts, with the delivery date it promises (no later than the order's
+/// 7-working-day due date). The order is confirmed at its prices and the institution emailed.
+pub fn accept(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    supplier_id: i64,
+    expected_delivery: NaiveDate,
+    actor_label: &str,
+) -> Result<(), ServiceError> {
+    conn.transaction(|conn| {
+        let now = ctx.now.naive_utc();
+        let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        held_by(&order, supplier_id, now)?;
+        if expected_delivery > order.delivery_due || expected_delivery < ctx.today() {
+            return Err(ServiceError::Invalid(ValidationErrors::single(
+                "expected_delivery",
+                "delivery-date-out-of-range",
+                format!(
+                    "the delivery date must be between today and {} (7 working days after the order)",
+                    order.delivery_due
+                ),
+            )));
+        }
+        let next = transition(OrderStatus::Routed, &OrderEvent::Accept)
+            .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
+        if !q::close_assignment(conn, order.id, supplier_id, "accepted", now, None)? {
+            return Err(conflict("order-not-yours", "this order is no longer waiting for your answer"));
+        }
+        let moved = with_conn!(conn, |c| diesel::update(
+            orders::table
+                .filter(orders::id.eq(order.id))
+                .filter(orders::status.eq("routed"))
+                .filter(orders::current_supplier_id.eq(supplier_id))
+        )
+        .set((
+            orders::status.eq(next.code()),
+            orders::confirmed_supplier_id.eq(Some(supplier_id)),
+            orders::confirmed_rank.eq(order.current_rank),
+            orders::confirmed_at.eq(Some(now)),
+            orders::expected_delivery.eq(Some(expected_delivery)),
+            orders::current_supplier_id.eq(None::<i64>),
+            orders::current_rank.eq(None::<i32>),
+            orders::response_deadline.eq(None::<NaiveDateTime>),
+            orders::notified_at.eq(Some(now)),
+            orders::updated_at.eq(now),
+        ))
+        .execute(c))
+        .map_err(DbError::from)?;
+        if moved != 1 {
+            return Err(conflict("order-not-yours", "this order is no longer waiting for your answer"));
+        }
+        q::insert_event(
+            conn,
+            &NewOrderEvent {
+                order_id: order.id,
+                occurred_at: now,
+                kind: "accepted",
+                from_status: Some("routed"),
+                to_status: next.code(),
+                supplier_id: Some(supplier_id),
+                rank: order.current_rank,
+                actor_label,
+                reason: None,
+                details: &json!({ "expected_delivery": expected_delivery }).to_string(),
+            },
+        )?;
+        notify::order_confirmed(conn, ctx, order.id)?;
+        Ok(())
+    })
+}
+
+/// The supplier declines with a reason; the order moves on to the next candidate.
+pub fn decline(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    supplier_id: i64,
+    reason: &str,
+    actor_label: &str,
+) -> Result<OrderStatus, ServiceError> {
+    let mut errors = ValidationErrors::new();
+    let reason = errors.require_text("reason", reason, 1000);
+    errors.into_result()?;
+    let reason = reason.unwrap_or_default();
+    conn.transaction(|conn| {
+        let now = ctx.now.naive_utc();
+        let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        held_by(&order, supplier_id, now)?;
+        release(
+            conn,
+            ctx,
+            &order,
+            "declined",
+            OrderEvent::Decline,
+            Some(&reason),
+            actor_label,
+        )
+    })
+}
+
+/// Takes the order back from its current supplier (declined or timed out) and offers it to
+/// the next one.
+fn release(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order: &OrderRow,
+    outcome: &str,
+    event: OrderEvent,
+    reason: Option<&str>,
+    actor_label: &str,
+) -> Result<OrderStatus, ServiceError> {
+    let now = ctx.now.naive_utc();
+    let Some(supplier_id) = order.current_supplier_id else {
+        return Err(conflict(
+            "order-not-routed",
+            "the order is not waiting for a supplier",
+        ));
+    };
+    let next = transition(OrderStatus::Routed, &event)
+        .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
+    let moved = with_conn!(conn, |c| diesel::update(
+        orders::table
+            .filter(orders::id.eq(order.id))
+            .filter(orders::status.eq("routed"))
+            .filter(orders::current_supplier_id.eq(supplier_id))
+    )
+    .set((
+        orders::status.eq(next.code()),
+        orders::current_supplier_id.eq(None::<i64>),
+        orders::current_rank.eq(None::<i32>),
+        orders::response_deadline.eq(None::<NaiveDateTime>),
+        orders::updated_at.eq(now),
+    ))
+    .execute(c))
+    .map_err(DbError::from)?;
+    if moved != 1 || !q::close_assignment(conn, order.id, supplier_id, outcome, now, reason)? {
+        return Err(conflict("order-changed", "the order changed meanwhile"));
+    }
+    q::insert_event(
+        conn,
+        &NewOrderEvent {
+            order_id: order.id,
+            occurred_at: now,
+            kind: outcome,
+            from_status: Some("routed"),
+            to_status: next.code(),
+            supplier_id: Some(supplier_id),
+            rank: order.current_rank,
+            actor_label,
+            reason,
+            details: "{}",
+        },
+    )?;
+    advance(conn, ctx, order.id, actor_label)
+}
+
+/// One sweep: every order whose supplier let the deadline pass moves to the next supplier.
+/// Returns how many orders moved.
+pub fn escalate_overdue(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    batch: i64,
+) -> Result<usize, ServiceError> {
+    let now = ctx.now.naive_utc();
+    let mut moved = 0;
+    for id in q::overdue(conn, now, batch)? {
+        let result = conn.transaction(|conn| {
+            let Some(order) = q::order(conn, id)? else {
+                return Ok(false);
+            };
+            if order.status != "routed" || order.response_deadline.is_none_or(|d| d > now) {
+                return Ok(false);
+            }
+            release(
+                conn,
+                ctx,
+                &order,
+                "timed_out",
+                OrderEvent::Expire,
+                Some("no answer before the deadline"),
+                "system",
+            )?;
+            Ok::<_, ServiceError>(true)
+        });
+        match result {
+            Ok(true) => moved += 1,
+            Ok(false) => {}
+            // Another worker got there first: the order is in good hands.
+            Err(ServiceError::Conflict { .. }) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(moved)
+}
+
+/// The 24-hour rule: flags every order neither confirmed nor reported unfulfilled within the
+/// limit, once, and alerts the authority. Routing goes on regardless.
+pub fn flag_breaches(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    batch: i64,
+) -> Result<usize, ServiceError> {
+    let now = ctx.now.naive_utc();
+    let limit = (ctx.now - ctx.confirmation_limit()).naive_utc();
+    let mut flagged = 0;
+    for id in q::unflagged_late(conn, limit, batch)? {
+        let done = conn.transaction(|conn| {
+            let claimed = with_conn!(conn, |c| diesel::update(
+                orders::table
+                    .filter(orders::id.eq(id))
+                    .filter(orders::breach_at.is_null())
+                    .filter(orders::status.eq_any(["placed", "routed"]))
+            )
+            .set(orders::breach_at.eq(Some(now)))
+            .execute(c))
+            .map_err(DbError::from)?;
+            if claimed != 1 {
+                return Ok::<_, ServiceError>(false);
+            }
+            let order = q::order(conn, id)?.ok_or(ServiceError::NotFound("order"))?;
+            q::insert_event(
+                conn,
+                &NewOrderEvent {
+                    order_id: id,
+                    occurred_at: now,
+                    kind: "breach",
+                    from_status: Some(&order.status),
+                    to_status: &order.status,
+                    supplier_id: order.current_supplier_id,
+                    rank: order.current_rank,
+                    actor_label: "system",
+                    reason: Some("not confirmed within the promised time"),
+                    details: "{}",
+                },
+            )?;
+            notify::order_breach(conn, ctx, id)?;
+            Ok(true)
+        })?;
+        if done {
+            flagged += 1;
+        }
+    }
+    Ok(flagged)
+}
