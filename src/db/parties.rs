@@ -144,6 +144,14 @@ pub fn institutions(conn: &mut Conn) -> DbResult<Vec<InstitutionRow>> {
         .load(c))?)
 }
 
+pub fn institution(conn: &mut Conn, id: i64) -> DbResult<Option<InstitutionRow>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .find(id)
+        .select(InstitutionRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
 pub fn institution_by_enterprise_number(
     conn: &mut Conn,
     number: &str,
