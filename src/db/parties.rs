@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{delivery_addresses, institutions, suppliers, users};
+use super::schema::{competent_authorities, delivery_addresses, institutions, suppliers, users};
 use super::{Conn, DbResult};
 use crate::with_conn;
 
@@ -150,6 +150,15 @@ pub fn institution(conn: &mut Conn, id: i64) -> DbResult<Option<InstitutionRow>>
         .select(InstitutionRow::as_select())
         .first(c)
         .optional())?)
+}
+
+/// Every institution whatever its status, with the code of its competent authority.
+pub fn institutions_with_authority(conn: &mut Conn) -> DbResult<Vec<(InstitutionRow, String)>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .inner_join(competent_authorities::table)
+        .order(institutions::name.asc())
+        .select((InstitutionRow::as_select(), competent_authorities::code))
+        .load(c))?)
 }
 
 pub fn institution_by_enterprise_number(
