@@ -4,8 +4,9 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::auth::{api_client, Principal};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::Pool;
@@ -74,6 +75,53 @@ enum Command {
         #[arg(long, default_value = "fr")]
         language: String,
     },
+    /// Issue or revoke API credentials (OAuth 2.0 client credentials for /api/v1).
+    #[command(subcommand)]
+    ApiClient(ApiClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiClientCommand {
+    /// Issue a client id and secret. Prints one JSON object {"client_id", "client_secret"}
+    /// on standard output; the secret is shown this once and cannot be recovered.
+    #[command(
+        after_help = "Example: centrale api-client issue --role supplier --for 3 --name \"ERP of MediSupply\"\n\
+        Then: curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials \
+        http://127.0.0.1:8080/api/v1/oauth/token"
+    )]
+    Issue {
+        /// What the client may do: admin (the purchasing authority), institution or supplier.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Id of the institution or supplier the client acts for (not for admin).
+        #[arg(long = "for", value_name = "ID")]
+        for_id: Option<i64>,
+        /// A name saying which program uses the client, shown in listings and the audit log.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke a client at once: it gets no new tokens and its current tokens stop working.
+    Revoke {
+        /// The client id (cl_...).
+        client_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Institution,
+    Supplier,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Institution => Role::Institution,
+            RoleArg::Supplier => Role::Supplier,
+        }
+    }
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -120,6 +168,41 @@ pub fn run() -> anyhow::Result<()> {
             )
             .map_err(|e| anyhow::anyhow!("the admin was not created: {e}"))?;
             println!("admin {email} created (id {id})");
+            Ok(())
+        }
+        Command::ApiClient(command) => {
+            let pool = Pool::connect(&settings.database)?;
+            pool.migrate()?;
+            api_client_command(&pool, command)
+        }
+    }
+}
+
+fn api_client_command(pool: &Pool, command: ApiClientCommand) -> anyhow::Result<()> {
+    let actor = Principal::system("cli");
+    let now = SystemClock.now_naive();
+    let mut conn = pool.get()?;
+    match command {
+        ApiClientCommand::Issue { role, for_id, name } => {
+            let role = Role::from(role);
+            let name = name.unwrap_or_else(|| format!("{} API client", role.code()));
+            let issued = api_client::issue(&mut conn, now, &actor, role, for_id, &name)
+                .map_err(|e| anyhow::anyhow!("the API client was not issued: {e}"))?;
+            // Standard output carries only the JSON, so scripts can parse it as is.
+            println!(
+                "{}",
+                serde_json::json!({
+                    "client_id": issued.client.client_id,
+                    "client_secret": issued.client_secret,
+                })
+            );
+            eprintln!("Store the secret now: it is shown only once.");
+            Ok(())
+        }
+        ApiClientCommand::Revoke { client_id } => {
+            api_client::revoke(&mut conn, now, &actor, &client_id)
+                .map_err(|e| anyhow::anyhow!("the API client was not revoked: {e}"))?;
+            println!("API client {client_id} revoked");
             Ok(())
         }
     }

@@ -79,6 +79,10 @@ pub struct SecretSettings {
     pub session_key: Option<Secret>,
     #[serde(default)]
     pub jwt_key: Option<Secret>,
+    /// Keys that signed access tokens before the last rotation: tokens they signed are still
+    /// accepted until they expire, new tokens are signed with `jwt_key` only.
+    #[serde(default)]
+    pub jwt_previous_keys: Vec<Secret>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -149,7 +153,10 @@ impl Settings {
                 config::Environment::with_prefix("CENTRALE")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // Only this setting is a list; every other variable stays a plain string.
+                    .list_separator(",")
+                    .with_list_parse_key("secrets.jwt_previous_keys"),
             )
             .set_override("profile", profile)?;
         let settings: Settings = builder.build()?.try_deserialize()?;
@@ -203,6 +210,13 @@ impl Settings {
                     Some(_) => {}
                 }
             }
+            if self.secrets.jwt_previous_keys.iter().any(|key| {
+                !key.expose().trim().is_empty() && key.expose().trim().len() < MIN_SECRET_LEN
+            }) {
+                problems.push(format!(
+                    "- secrets.jwt_previous_keys holds a key shorter than {MIN_SECRET_LEN} characters (CENTRALE__SECRETS__JWT_PREVIOUS_KEYS)"
+                ));
+            }
             if self.mail.transport != MailTransportKind::Smtp {
                 problems.push(
                     "- mail.transport must be \"smtp\" in production, or no email leaves the machine (CENTRALE__MAIL__TRANSPORT)"
@@ -235,6 +249,18 @@ impl Settings {
             .as_ref()
             .map(|s| s.expose().to_owned())
             .unwrap_or_else(|| DEVELOPMENT_KEY.to_owned())
+    }
+
+    /// Earlier signing keys, still accepted when verifying access tokens. Blank entries (a
+    /// trailing comma in the environment variable) are ignored.
+    pub fn jwt_previous_keys(&self) -> Vec<String> {
+        self.secrets
+            .jwt_previous_keys
+            .iter()
+            .map(|key| key.expose().trim())
+            .filter(|key| !key.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     pub fn uses_development_keys(&self) -> bool {
@@ -288,6 +314,23 @@ mod tests {
         );
         assert!(message.contains("CENTRALE__SECRETS__JWT_KEY"), "{message}");
         assert!(message.contains("CENTRALE__MAIL__TRANSPORT"), "{message}");
+    }
+
+    #[test]
+    fn previous_jwt_keys_come_from_a_list() {
+        let dir = empty_dir();
+        let settings = Settings::load(dir.path(), "development").expect("valid");
+        assert!(settings.jwt_previous_keys().is_empty());
+        std::fs::write(
+            dir.path().join("rotated.toml"),
+            "[secrets]\njwt_previous_keys = [\"first-old-key\", \"second-old-key\"]\n",
+        )
+        .expect("write profile");
+        let settings = Settings::load(dir.path(), "rotated").expect("valid");
+        assert_eq!(
+            settings.jwt_previous_keys(),
+            vec!["first-old-key", "second-old-key"]
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod mail;
 pub mod membership;
 pub mod ordering;
+pub mod overview;
 pub mod parties;
 pub mod startup;
 pub mod telemetry;

@@ -20,7 +20,7 @@ fn help_explains_every_command() {
     let output = centrale().arg("--help").output().expect("runs");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "migrate", "demo", "create-admin"] {
+    for command in ["serve", "migrate", "demo", "create-admin", "api-client"] {
         assert!(help.contains(command), "--help mentions {command}:\n{help}");
     }
     let serve = centrale().args(["serve", "--help"]).output().expect("runs");
@@ -55,6 +55,48 @@ fn production_refuses_to_start_without_secrets() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn previous_token_keys_are_a_comma_separated_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrate = |previous_keys: &str| {
+        centrale()
+            .args(["--profile", "production", "migrate"])
+            .env("CENTRALE__DATABASE__URL", dir.path().join("p.db"))
+            .env("CENTRALE__SECRETS__SESSION_KEY", "s".repeat(40))
+            .env("CENTRALE__SECRETS__JWT_KEY", "j".repeat(40))
+            .env("CENTRALE__SECRETS__JWT_PREVIOUS_KEYS", previous_keys)
+            .output()
+            .expect("runs")
+    };
+    // Only a list split on the comma has a key that is too short.
+    let refused = migrate(&format!("{},short", "a".repeat(40)));
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("CENTRALE__SECRETS__JWT_PREVIOUS_KEYS")
+    );
+    let accepted = migrate(&format!("{},{}", "a".repeat(40), "b".repeat(40)));
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+}
+
+#[test]
+fn api_client_help_explains_issue_and_revoke() {
+    let output = centrale()
+        .args(["api-client", "issue", "--help"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in ["--role", "admin, institution, supplier", "--for", "--name"] {
+        assert!(help.contains(needle), "{needle} in:\n{help}");
+    }
+    let output = centrale().args(["api-client", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("revoke"));
 }
 
 #[test]
@@ -145,6 +187,10 @@ fn serve_demo_starts_a_populated_shop() {
         "logins printed: {printed}"
     );
     assert!(printed.contains("admin"), "{printed}");
+    assert!(
+        printed.contains("API clients"),
+        "credentials printed: {printed}"
+    );
     let body = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -14,6 +14,16 @@ pub enum ApiError {
     BadRequest(String),
     #[error("the request has invalid fields")]
     Invalid(ValidationErrors),
+    /// No bearer token at all: the client is told how to authenticate, without an error code
+    /// (RFC 6750 §3.1).
+    #[error("{0}")]
+    CredentialsRequired(String),
+    /// A bearer token was presented and refused (invalid, expired, revoked).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A valid token whose role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -29,10 +39,26 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
             ApiError::Invalid(_) => ("validation", "Invalid request"),
+            ApiError::CredentialsRequired(_) | ApiError::Unauthorized(_) => {
+                ("unauthorized", "Unauthorized")
+            }
+            ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
             ApiError::Internal => ("internal", "Internal error"),
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge of RFC 6750 §3 for authentication failures.
+    fn bearer_challenge(&self) -> Option<&'static str> {
+        match self {
+            ApiError::CredentialsRequired(_) => Some(r#"Bearer realm="centrale""#),
+            ApiError::Unauthorized(_) => Some(r#"Bearer realm="centrale", error="invalid_token""#),
+            ApiError::Forbidden(_) => {
+                Some(r#"Bearer realm="centrale", error="insufficient_scope""#)
+            }
+            _ => None,
         }
     }
 }
@@ -60,6 +86,10 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::CredentialsRequired(_) | ApiError::Unauthorized(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -83,6 +113,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        if let Some(challenge) = self.bearer_challenge() {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         response.body(body.to_string())
     }

@@ -156,6 +156,14 @@ pub fn lot_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<LotRow>> {
         .optional())?)
 }
 
+/// Every lot, drafts and closed ones included.
+pub fn all_lots(conn: &mut Conn) -> DbResult<Vec<LotRow>> {
+    Ok(with_conn!(conn, |c| lots::table
+        .order(lots::reference.asc())
+        .select(LotRow::as_select())
+        .load(c))?)
+}
+
 pub fn lots_with_status(conn: &mut Conn, status: &str) -> DbResult<Vec<LotRow>> {
     Ok(with_conn!(conn, |c| lots::table
         .filter(lots::status.eq(status))

@@ -6,6 +6,7 @@
 //! (RETURNING, ON CONFLICT, ...) available, and the rare dialect-specific statement sits in
 //! an explicit `match` on [`Conn`].
 
+pub mod api_clients;
 pub mod catalogue;
 pub mod orders;
 pub mod parties;

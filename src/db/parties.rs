@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{delivery_addresses, institutions, suppliers, users};
+use super::schema::{competent_authorities, delivery_addresses, institutions, suppliers, users};
 use super::{Conn, DbResult};
 use crate::with_conn;
 
@@ -149,6 +149,23 @@ pub fn institutions(conn: &mut Conn) -> DbResult<Vec<InstitutionRow>> {
         .load(c))?)
 }
 
+pub fn institution(conn: &mut Conn, id: i64) -> DbResult<Option<InstitutionRow>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .find(id)
+        .select(InstitutionRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Every institution whatever its status, with the code of its competent authority.
+pub fn institutions_with_authority(conn: &mut Conn) -> DbResult<Vec<(InstitutionRow, String)>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .inner_join(competent_authorities::table)
+        .order(institutions::name.asc())
+        .select((InstitutionRow::as_select(), competent_authorities::code))
+        .load(c))?)
+}
+
 pub fn institution_by_enterprise_number(
     conn: &mut Conn,
     number: &str,
@@ -203,14 +220,6 @@ pub fn count_users_with_role(conn: &mut Conn, role: &str) -> DbResult<i64> {
         .filter(users::role.eq(role))
         .count()
         .get_result(c))?)
-}
-
-pub fn institution(conn: &mut Conn, id: i64) -> DbResult<Option<InstitutionRow>> {
-    Ok(with_conn!(conn, |c| institutions::table
-        .find(id)
-        .select(InstitutionRow::as_select())
-        .first(c)
-        .optional())?)
 }
 
 pub fn delivery_addresses_of(

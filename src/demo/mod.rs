@@ -9,6 +9,7 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
+use crate::auth::{api_client, Principal};
 use crate::catalogue::{self, Bilingual, LotInput, ProductInput};
 use crate::db::Conn;
 use crate::domain::Rank;
@@ -125,6 +126,15 @@ pub struct Login {
     pub email: String,
 }
 
+/// API credentials the demo issued; the secret is only ever available here.
+#[derive(Debug, Clone)]
+pub struct ApiCredential {
+    pub role: Role,
+    pub organisation: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
 #[derive(Debug, Default)]
 pub struct DemoReport {
     pub lots: usize,
@@ -132,6 +142,7 @@ pub struct DemoReport {
     pub suppliers: usize,
     pub institutions: usize,
     pub logins: Vec<Login>,
+    pub api_clients: Vec<ApiCredential>,
 }
 
 impl fmt::Display for DemoReport {
@@ -150,6 +161,27 @@ impl fmt::Display for DemoReport {
                 login.email,
                 login.organisation
             )?;
+        }
+        if !self.api_clients.is_empty() {
+            writeln!(
+                f,
+                "API clients (get a token: curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials .../api/v1/oauth/token):"
+            )?;
+            writeln!(
+                f,
+                "  {:<12} {:<28} {:<47} organisation",
+                "role", "client_id", "client_secret"
+            )?;
+            for client in &self.api_clients {
+                writeln!(
+                    f,
+                    "  {:<12} {:<28} {:<47} {}",
+                    client.role.code(),
+                    client.client_id,
+                    client.client_secret,
+                    client.organisation
+                )?;
+            }
         }
         Ok(())
     }
@@ -208,6 +240,9 @@ fn load_data(
         .map_err(at(format!("supplier {}", supplier.key)))?;
         suppliers.insert(supplier.key.as_str(), id);
         report.suppliers += 1;
+        report
+            .api_clients
+            .push(demo_client(conn, now, Role::Supplier, id, &supplier.name)?);
         for person in &supplier.users {
             user(
                 conn,
@@ -258,6 +293,15 @@ fn load_data(
         )
         .map_err(at(format!("institution {}", institution.name)))?;
         report.institutions += 1;
+        if institution.status == "active" {
+            report.api_clients.push(demo_client(
+                conn,
+                now,
+                Role::Institution,
+                id,
+                &institution.name,
+            )?);
+        }
         for person in &institution.users {
             user(
                 conn,
@@ -344,6 +388,31 @@ fn load_data(
         }
     }
     Ok(report)
+}
+
+/// One API client per organisation, so the API can be tried in every role straight away.
+fn demo_client(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    role: Role,
+    organisation_id: i64,
+    organisation: &str,
+) -> Result<ApiCredential, DemoError> {
+    let issued = api_client::issue(
+        conn,
+        now,
+        &Principal::system("demo"),
+        role,
+        Some(organisation_id),
+        &format!("Demo client of {organisation}"),
+    )
+    .map_err(at(format!("API client of {organisation}")))?;
+    Ok(ApiCredential {
+        role,
+        organisation: organisation.to_owned(),
+        client_id: issued.client.client_id,
+        client_secret: issued.client_secret,
+    })
 }
 
 fn address(a: &DemoAddress) -> AddressInput<'_> {

@@ -575,9 +575,12 @@ mod tests {
         );
     }
 
+    /// Turns a ready candidate into one that a rule skips.
+    type Spoil = fn(&mut Candidate);
+
     #[test]
     fn each_skip_reason_on_its_own() {
-        let cases: [(fn(&mut Candidate), &[PastAttempt], SkipReason); 6] = [
+        let cases: [(Spoil, &[PastAttempt], SkipReason); 6] = [
             (
                 |c| c.cascade_entry_active = false,
                 &[],
@@ -642,7 +645,7 @@ mod tests {
             ..ready(1, 1)
         };
         let both = [declined(1), timed_out(1)];
-        let steps: [(fn(&mut Candidate), SkipReason); 5] = [
+        let steps: [(Spoil, SkipReason); 5] = [
             (|_| {}, SkipReason::CascadeEntryInactive),
             (
                 |c| c.cascade_entry_active = true,

@@ -88,7 +88,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
-/// Like [`spawn_app`], with settings adjusted first.
+/// Like [`spawn_app`], with the settings adjusted first (keys, limits, ...).
 pub async fn spawn_app_with(
     backend: Backend,
     adjust: impl FnOnce(&mut Settings),
@@ -427,4 +427,55 @@ pub fn link_in(text: &str, prefix: &str) -> String {
         .find(prefix)
         .unwrap_or_else(|| panic!("no link {prefix} in:\n{text}"));
     text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+/// Issues API credentials directly through the service, as the command line would.
+pub async fn issue_client(
+    app: &TestApp,
+    role: centrale::parties::Role,
+    for_id: Option<i64>,
+) -> (String, String) {
+    let now = app.clock.now_naive();
+    app.with_conn(move |conn| {
+        let issued = centrale::auth::api_client::issue(
+            conn,
+            now,
+            &centrale::auth::Principal::system("test"),
+            role,
+            for_id,
+            "test client",
+        )
+        .expect("client issued");
+        (issued.client.client_id, issued.client_secret)
+    })
+    .await
+}
+
+/// Asks the token endpoint for an access token with HTTP Basic client authentication.
+pub async fn token(app: &TestApp, client_id: &str, secret: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/api/v1/oauth/token"))
+        .basic_auth(client_id, Some(secret))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), 200, "token for {client_id}");
+    let body: serde_json::Value = response.json().await.expect("json body");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+/// A GET with `Authorization: Bearer <token>`.
+pub async fn get_with_token(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent")
 }
