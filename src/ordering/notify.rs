@@ -62,7 +62,7 @@ fn order_data(
 }
 
 /// Who at the institution hears about an order: the person who placed it, or (for orders
-/// placed by an API client) the institution's contact.
+/// placed by an API client) the institution's contact, else its first active buyer.
 fn institution_recipient(
     conn: &mut Conn,
     order: &OrderView,
@@ -72,10 +72,17 @@ fn institution_recipient(
             return Ok(Some((user.email, user.name)));
         }
     }
-    let institution = parties::institution(conn, order.order.institution_id)?;
-    Ok(institution
-        .filter(|i| !i.contact_email.is_empty())
-        .map(|i| (i.contact_email, i.contact_name)))
+    if let Some(institution) = parties::institution(conn, order.order.institution_id)? {
+        if !institution.contact_email.is_empty() {
+            return Ok(Some((institution.contact_email, institution.contact_name)));
+        }
+    }
+    Ok(
+        parties::users_of_institution(conn, order.order.institution_id)?
+            .into_iter()
+            .find(|u| u.status == "active")
+            .map(|u| (u.email, u.name)),
+    )
 }
 
 fn load(conn: &mut Conn, order_id: i64) -> Result<OrderView, ServiceError> {

@@ -101,9 +101,31 @@ async fn render_cart(
             "label": if a.label.is_empty() { format!("{}, {} {}", a.street, a.postcode, a.city) } else { format!("{} — {}, {} {}", a.label, a.street, a.postcode, a.city) },
         })).collect::<Vec<_>>(),
         "errors": errors.map(|e| translated_errors(page, e)).unwrap_or(json!({})),
+        "error_summary": errors.map(|e| error_summary(page, e, values.get("sku").and_then(Value::as_str))),
         "values": values,
     });
     page.render_with_status(status, "orders/cart", page.t("cart-title"), data)
+}
+
+/// Every problem in one sentence at the top of the cart, naming the product concerned, so it
+/// is read even when the product is not (yet) in the cart.
+fn error_summary(page: &Page<'_>, errors: &ValidationErrors, sku: Option<&str>) -> String {
+    let messages: Vec<String> = errors
+        .errors
+        .iter()
+        .map(|e| {
+            let message = if page.state.translations.has(page.language, &e.code) {
+                page.t(&e.code)
+            } else {
+                e.message.clone()
+            };
+            match sku {
+                Some(sku) => format!("{sku} : {message}"),
+                None => message,
+            }
+        })
+        .collect();
+    messages.join(" ")
 }
 
 pub async fn show_cart(request: HttpRequest, state: State) -> Result<HttpResponse, WebError> {

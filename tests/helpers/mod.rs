@@ -479,3 +479,83 @@ pub async fn get_with_token(app: &TestApp, path: &str, token: &str) -> reqwest::
         .await
         .expect("request sent")
 }
+
+/// An active institution with one delivery address, one buyer who can sign in, and an API
+/// client: everything needed to order.
+pub struct Buyer {
+    pub institution_id: i64,
+    pub address_id: i64,
+    pub email: String,
+    pub password: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+pub async fn buyer_fixture(app: &TestApp, seed: u32, language: &str) -> Buyer {
+    use centrale::parties::{self, AddressInput, Credential, InstitutionInput, Role, UserInput};
+    let now = app.clock.now_naive();
+    let email = format!("buyer{seed}@institution{seed}.example");
+    let password = "buyer long password".to_owned();
+    let (language, email_for, password_for) =
+        (language.to_owned(), email.clone(), password.clone());
+    let (institution_id, address_id) = app
+        .with_conn(move |conn| {
+            let number = enterprise_number(seed);
+            let id = parties::register_institution(
+                conn,
+                now,
+                &InstitutionInput {
+                    enterprise_number: &number,
+                    name: &format!("Institution {seed}"),
+                    authority_code: "COCOF",
+                    sector: "care_home",
+                    language: &language,
+                    billing: AddressInput {
+                        label: "",
+                        street: "Rue Haute 1",
+                        postcode: "1000",
+                        city: "Bruxelles",
+                    },
+                    delivery: vec![AddressInput {
+                        label: "Livraisons",
+                        street: "Rue Haute 3",
+                        postcode: "1000",
+                        city: "Bruxelles",
+                    }],
+                    status: "active",
+                },
+            )
+            .expect("institution");
+            parties::create_user(
+                conn,
+                now,
+                &UserInput {
+                    email: &email_for,
+                    name: &format!("Buyer {seed}"),
+                    role: Role::Institution,
+                    institution_id: Some(id),
+                    supplier_id: None,
+                    language: &language,
+                    password: Some(Credential::Password(&password_for)),
+                },
+            )
+            .expect("buyer");
+            let address = centrale::db::parties::delivery_addresses_of(conn, id).unwrap()[0].id;
+            (id, address)
+        })
+        .await;
+    let (client_id, client_secret) = issue_client(
+        app,
+        centrale::parties::Role::Institution,
+        Some(institution_id),
+    )
+    .await;
+    Buyer {
+        institution_id,
+        address_id,
+        email,
+        password,
+        client_id,
+        client_secret,
+    }
+}
