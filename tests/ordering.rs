@@ -59,13 +59,7 @@ async fn world_with(app: TestApp, unavailable: &[usize]) -> World {
         })
         .await;
     let buyer = buyer_fixture(&app, 500, "fr").await;
-    let token = token(&app, &buyer.client_id, &buyer.client_secret).await;
-    World {
-        app,
-        lot,
-        buyer,
-        token,
-    }
+    World { app, lot, buyer }
 }
 
 async fn world(backend: Backend) -> Option<World> {
