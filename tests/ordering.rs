@@ -679,6 +679,7 @@ async fn the_database_refuses_a_second_open_assignment(backend: Backend) {
                     rank: 2,
                     offered_at: now,
                     deadline: now,
+                    feed_seq: 0,
                 },
             )
         })
@@ -700,6 +701,7 @@ async fn the_database_refuses_a_second_open_assignment(backend: Backend) {
                     rank: 1,
                     offered_at: now,
                     deadline: now,
+                    feed_seq: 0,
                 },
             )
         })

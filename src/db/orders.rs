@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{
-    cart_lines, idempotency_keys, order_assignments, order_events, order_lines, orders,
+    cart_lines, feed_sequence, idempotency_keys, order_assignments, order_events, order_lines,
+    orders,
 };
 use super::{Conn, DbResult};
 use crate::with_conn;
@@ -36,6 +37,10 @@ pub struct OrderRow {
     pub updated_at: NaiveDateTime,
     pub notified_at: Option<NaiveDateTime>,
     pub breach_at: Option<NaiveDateTime>,
+    pub shipped_at: Option<NaiveDateTime>,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub carrier: Option<String>,
+    pub tracking: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -100,6 +105,8 @@ pub struct AssignmentRow {
     pub outcome: Option<String>,
     pub answered_at: Option<NaiveDateTime>,
     pub reason: Option<String>,
+    pub feed_seq: i64,
+    pub supplier_reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -110,6 +117,7 @@ pub struct NewAssignment {
     pub rank: i32,
     pub offered_at: NaiveDateTime,
     pub deadline: NaiveDateTime,
+    pub feed_seq: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -238,6 +246,7 @@ pub fn close_assignment(
     now: NaiveDateTime,
     reason: Option<&str>,
 ) -> DbResult<bool> {
+    let seq = next_feed_seq(conn)?;
     let updated = with_conn!(conn, |c| diesel::update(
         order_assignments::table
             .filter(order_assignments::order_id.eq(order_id))
@@ -248,6 +257,7 @@ pub fn close_assignment(
         order_assignments::outcome.eq(Some(outcome)),
         order_assignments::answered_at.eq(Some(now)),
         order_assignments::reason.eq(reason),
+        order_assignments::feed_seq.eq(seq),
     ))
     .execute(c))?;
     Ok(updated == 1)
@@ -382,4 +392,57 @@ pub fn save_response(
         ))
         .execute(c))?;
     Ok(())
+}
+
+/// The next number of the supplier feed. Call inside the transaction making the change: the
+/// counter row stays locked until commit, so numbers become visible in order.
+pub fn next_feed_seq(conn: &mut Conn) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        feed_sequence::table.find(1)
+    )
+    .set(feed_sequence::value.eq(feed_sequence::value + 1))
+    .returning(feed_sequence::value)
+    .get_result(c))?)
+}
+
+/// Marks a supplier's view of an order as changed, so its next poll sees it.
+pub fn touch_assignment(conn: &mut Conn, order_id: i64, supplier_id: i64) -> DbResult<()> {
+    let seq = next_feed_seq(conn)?;
+    with_conn!(conn, |c| diesel::update(
+        order_assignments::table
+            .filter(order_assignments::order_id.eq(order_id))
+            .filter(order_assignments::supplier_id.eq(supplier_id))
+    )
+    .set(order_assignments::feed_seq.eq(seq))
+    .execute(c))?;
+    Ok(())
+}
+
+/// A supplier's feed: its assignments changed after `cursor`, oldest change first.
+pub fn feed(
+    conn: &mut Conn,
+    supplier_id: i64,
+    cursor: i64,
+    limit: i64,
+) -> DbResult<Vec<AssignmentRow>> {
+    Ok(with_conn!(conn, |c| order_assignments::table
+        .filter(order_assignments::supplier_id.eq(supplier_id))
+        .filter(order_assignments::feed_seq.gt(cursor))
+        .order(order_assignments::feed_seq.asc())
+        .limit(limit)
+        .select(AssignmentRow::as_select())
+        .load(c))?)
+}
+
+pub fn assignment(
+    conn: &mut Conn,
+    order_id: i64,
+    supplier_id: i64,
+) -> DbResult<Option<AssignmentRow>> {
+    Ok(with_conn!(conn, |c| order_assignments::table
+        .filter(order_assignments::order_id.eq(order_id))
+        .filter(order_assignments::supplier_id.eq(supplier_id))
+        .select(AssignmentRow::as_select())
+        .first(c)
+        .optional())?)
 }

@@ -271,6 +271,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_assignments,
     order_events,
     idempotency_keys,
+    feed_sequence,
 );
 
 diesel::table! {
@@ -309,6 +310,10 @@ diesel::table! {
         updated_at -> Timestamp,
         notified_at -> Nullable<Timestamp>,
         breach_at -> Nullable<Timestamp>,
+        shipped_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        carrier -> Nullable<Text>,
+        tracking -> Nullable<Text>,
     }
 }
 
@@ -339,6 +344,15 @@ diesel::table! {
         outcome -> Nullable<Text>,
         answered_at -> Nullable<Timestamp>,
         reason -> Nullable<Text>,
+        feed_seq -> BigInt,
+        supplier_reference -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    feed_sequence (id) {
+        id -> Integer,
+        value -> BigInt,
     }
 }
 

@@ -225,3 +225,27 @@ pub fn order_cancelled(
     });
     to_institution(conn, ctx, &order, "order-cancelled", extra)
 }
+
+pub fn order_cancellation_answered(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    accepted: bool,
+) -> Result<(), ServiceError> {
+    let order = load(conn, order_id)?;
+    let extra = json!({
+        "requested": false,
+        "supplier": order.confirmed_supplier.clone().unwrap_or_default(),
+    });
+    to_institution(
+        conn,
+        ctx,
+        &order,
+        if accepted {
+            "order-cancelled"
+        } else {
+            "order-cancellation-refused"
+        },
+        extra,
+    )
+}

@@ -152,6 +152,7 @@ pub fn advance(
                 .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
             let deadline =
                 crate::domain::routing::response_deadline(ctx.now, ctx.window()).naive_utc();
+            let feed_seq = q::next_feed_seq(conn)?;
             q::insert_assignment(
                 conn,
                 &NewAssignment {
@@ -160,6 +161,7 @@ pub fn advance(
                     rank: i32::from(rank.get()),
                     offered_at: now,
                     deadline,
+                    feed_seq,
                 },
             )?;
             let moved = with_conn!(conn, |c| diesel::update(
@@ -271,6 +273,10 @@ pub fn accept(
     conn.transaction(|conn| {
         let now = ctx.now.naive_utc();
         let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        if order.confirmed_supplier_id == Some(supplier_id) && order.expected_delivery == Some(expected_delivery) {
+            // The same answer again (a retry after a lost response): nothing more to do.
+            return Ok(());
+        }
         held_by(&order, supplier_id, now)?;
         if expected_delivery > order.delivery_due || expected_delivery < ctx.today() {
             return Err(ServiceError::Invalid(ValidationErrors::single(
@@ -502,4 +508,213 @@ pub fn flag_breaches(
         }
     }
     Ok(flagged)
+}
+
+/// What the order's accepting supplier may still do to it.
+fn confirmed_by(order: &OrderRow, supplier_id: i64) -> Result<OrderStatus, ServiceError> {
+    if order.confirmed_supplier_id != Some(supplier_id) {
+        return Err(conflict(
+            "order-not-yours",
+            "this order was not confirmed by you",
+        ));
+    }
+    status_of(order)
+}
+
+/// A later step of a confirmed order (shipped, delivered, cancellation answered), recorded
+/// as an event and shown in the supplier's feed.
+#[allow(clippy::too_many_arguments)]
+fn fulfil(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order: &OrderRow,
+    supplier_id: i64,
+    event: OrderEvent,
+    kind: &str,
+    changes: FulfilChanges,
+    details: serde_json::Value,
+    actor_label: &str,
+) -> Result<OrderStatus, ServiceError> {
+    let from = status_of(order)?;
+    let next = transition(from, &event)
+        .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
+    let now = ctx.now.naive_utc();
+    let moved = with_conn!(conn, |c| diesel::update(
+        orders::table
+            .filter(orders::id.eq(order.id))
+            .filter(orders::status.eq(from.code()))
+    )
+    .set((
+        orders::status.eq(next.code()),
+        orders::updated_at.eq(now),
+        orders::shipped_at.eq(changes.shipped_at.or(order.shipped_at)),
+        orders::delivered_at.eq(changes.delivered_at.or(order.delivered_at)),
+        orders::carrier.eq(changes.carrier.or(order.carrier.clone())),
+        orders::tracking.eq(changes.tracking.or(order.tracking.clone())),
+    ))
+    .execute(c))
+    .map_err(DbError::from)?;
+    if moved != 1 {
+        return Err(conflict("order-changed", "the order changed meanwhile"));
+    }
+    q::touch_assignment(conn, order.id, supplier_id)?;
+    q::insert_event(
+        conn,
+        &NewOrderEvent {
+            order_id: order.id,
+            occurred_at: now,
+            kind,
+            from_status: Some(from.code()),
+            to_status: next.code(),
+            supplier_id: Some(supplier_id),
+            rank: order.confirmed_rank,
+            actor_label,
+            reason: None,
+            details: &details.to_string(),
+        },
+    )?;
+    Ok(next)
+}
+
+#[derive(Default)]
+struct FulfilChanges {
+    shipped_at: Option<NaiveDateTime>,
+    delivered_at: Option<NaiveDateTime>,
+    carrier: Option<String>,
+    tracking: Option<String>,
+}
+
+/// The accepting supplier reports the shipment. Repeating it changes nothing.
+#[allow(clippy::too_many_arguments)]
+pub fn ship(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    supplier_id: i64,
+    shipped_on: NaiveDate,
+    carrier: Option<&str>,
+    tracking: Option<&str>,
+    actor_label: &str,
+) -> Result<OrderStatus, ServiceError> {
+    let mut errors = ValidationErrors::new();
+    if shipped_on > ctx.today() {
+        errors.add(
+            "date",
+            "date-in-future",
+            "a shipment date cannot be in the future",
+        );
+    }
+    for (field, value) in [("carrier", carrier), ("tracking", tracking)] {
+        if value.is_some_and(|v| v.chars().count() > 200 || v.chars().any(char::is_control)) {
+            errors.add(field, "too-long", "at most 200 characters, on one line");
+        }
+    }
+    errors.into_result()?;
+    conn.transaction(|conn| {
+        let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        let status = confirmed_by(&order, supplier_id)?;
+        if matches!(status, OrderStatus::Shipped | OrderStatus::Delivered) {
+            return Ok(status);
+        }
+        let shipped_at = shipped_on.and_hms_opt(12, 0, 0).unwrap_or_default();
+        fulfil(
+            conn,
+            ctx,
+            &order,
+            supplier_id,
+            OrderEvent::Ship,
+            "shipped",
+            FulfilChanges {
+                shipped_at: Some(shipped_at),
+                carrier: carrier
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty()),
+                tracking: tracking
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty()),
+                ..Default::default()
+            },
+            json!({ "date": shipped_on, "carrier": carrier, "tracking": tracking }),
+            actor_label,
+        )
+    })
+}
+
+/// The accepting supplier reports delivery. Repeating it changes nothing.
+pub fn deliver(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    supplier_id: i64,
+    delivered_on: NaiveDate,
+    actor_label: &str,
+) -> Result<OrderStatus, ServiceError> {
+    if delivered_on > ctx.today() {
+        return Err(ServiceError::Invalid(ValidationErrors::single(
+            "date",
+            "date-in-future",
+            "a delivery date cannot be in the future",
+        )));
+    }
+    conn.transaction(|conn| {
+        let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        let status = confirmed_by(&order, supplier_id)?;
+        if status == OrderStatus::Delivered {
+            return Ok(status);
+        }
+        let delivered_at = delivered_on.and_hms_opt(12, 0, 0).unwrap_or_default();
+        fulfil(
+            conn,
+            ctx,
+            &order,
+            supplier_id,
+            OrderEvent::Deliver,
+            "delivered",
+            FulfilChanges {
+                delivered_at: Some(delivered_at),
+                ..Default::default()
+            },
+            json!({ "date": delivered_on }),
+            actor_label,
+        )
+    })
+}
+
+/// The accepting supplier answers a cancellation request.
+pub fn answer_cancellation(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    supplier_id: i64,
+    accepted: bool,
+    actor_label: &str,
+) -> Result<OrderStatus, ServiceError> {
+    conn.transaction(|conn| {
+        let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        let status = confirmed_by(&order, supplier_id)?;
+        if status != OrderStatus::CancellationRequested {
+            return Err(conflict(
+                "no-cancellation-requested",
+                "no cancellation was requested for this order",
+            ));
+        }
+        let (event, kind) = if accepted {
+            (OrderEvent::AcceptCancellation, "cancelled")
+        } else {
+            (OrderEvent::RefuseCancellation, "cancellation_refused")
+        };
+        let next = fulfil(
+            conn,
+            ctx,
+            &order,
+            supplier_id,
+            event,
+            kind,
+            FulfilChanges::default(),
+            json!({}),
+            actor_label,
+        )?;
+        notify::order_cancellation_answered(conn, ctx, order.id, accepted)?;
+        Ok(next)
+    })
 }

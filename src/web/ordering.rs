@@ -335,7 +335,7 @@ pub fn order_json(page: &Page<'_>, order: &OrderView) -> Value {
             "quantity": l.quantity,
             "unit_code": l.unit_code,
             "unit_price": money(language, Cents::new(l.unit_price_cents)),
-            "vat": crate::domain::vat::VatRate::from_basis_points(l.vat_rate_basis_points.max(0) as u32).map(|r| r.format(language)).unwrap_or_default(),
+            "vat_label": crate::domain::vat::VatRate::from_basis_points(l.vat_rate_basis_points.max(0) as u32).map(|r| r.format(language)).unwrap_or_default(),
             "line_total": money(language, line_total(l)),
         })).collect::<Vec<_>>(),
         "net": money(language, order.totals.net),

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod memberships;
 pub mod oauth;
 pub mod orders;
+pub mod supplier;
 
 use actix_web::web;
 
@@ -37,6 +38,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/institutions/{id}/users",
             web::post().to(admin_memberships::add_user),
+        )
+        .route("/supplier/orders", web::get().to(supplier::feed))
+        .route("/supplier/orders/{id}", web::get().to(supplier::show))
+        .route(
+            "/supplier/orders/{id}/accept",
+            web::post().to(supplier::accept),
+        )
+        .route(
+            "/supplier/orders/{id}/decline",
+            web::post().to(supplier::decline),
+        )
+        .route("/supplier/orders/{id}/ship", web::post().to(supplier::ship))
+        .route(
+            "/supplier/orders/{id}/deliver",
+            web::post().to(supplier::deliver),
+        )
+        .route(
+            "/supplier/orders/{id}/cancellation",
+            web::post().to(supplier::cancellation),
+        )
+        .route(
+            "/supplier/availability",
+            web::put().to(supplier::availability),
         )
         .route("/orders", web::post().to(orders::create))
         .route("/orders", web::get().to(orders::list))

@@ -1,0 +1,502 @@
+//! The supplier API: the feed of orders routed to the calling supplier, and its answers
+//! (accept, decline, ship, deliver, cancellation), plus bulk availability. A supplier sees only
+//! orders that were offered to it; any other id is simply not found.
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::api::auth::SupplierApi;
+use crate::api::problem::ApiError;
+use crate::auth::Principal;
+use crate::db::orders::{self as q, AssignmentRow};
+use crate::db::schema::{products, supplier_offers};
+use crate::db::{parties, Conn, DbError};
+use crate::domain::vat::VatRate;
+use crate::domain::Cents;
+use crate::error::ServiceError;
+use crate::ordering::routing;
+use crate::ordering::view::{self, line_total, OrderView};
+use crate::startup::State;
+use crate::validation::ValidationErrors;
+use crate::with_conn;
+
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 500;
+
+fn supplier_id(principal: &Principal) -> Result<i64, ApiError> {
+    principal
+        .supplier()
+        .ok_or_else(|| ApiError::Forbidden("a supplier client is required".into()))
+}
+
+/// How the order stands for this supplier.
+pub fn supplier_status(assignment: &AssignmentRow, order: &OrderView) -> String {
+    match assignment.outcome.as_deref() {
+        None => "awaiting_answer".into(),
+        Some("accepted") => order.order.status.clone(),
+        Some(other) => other.into(),
+    }
+}
+
+fn money(cents: Cents) -> Value {
+    json!({ "cents": cents.cents(), "amount": cents.to_plain_string() })
+}
+
+pub fn item_json(assignment: &AssignmentRow, order: &OrderView, buyer_number: &str) -> Value {
+    let o = &order.order;
+    let mine =
+        o.confirmed_supplier_id == Some(assignment.supplier_id) || assignment.outcome.is_none();
+    json!({
+        "id": o.id,
+        "reference": o.reference,
+        "cursor": assignment.feed_seq.to_string(),
+        "supplier_status": supplier_status(assignment, order),
+        "order_status": if mine { Value::String(o.status.clone()) } else { Value::Null },
+        "cascade_rank": assignment.rank,
+        "offered_at": assignment.offered_at.and_utc(),
+        "response_deadline": assignment.outcome.is_none().then(|| assignment.deadline.and_utc()),
+        "answered_at": assignment.answered_at.map(|a| a.and_utc()),
+        "buyer": { "name": order.institution, "enterprise_number": buyer_number },
+        "buyer_reference": o.buyer_reference,
+        "delivery_address": order.delivery_address,
+        "delivery_due": o.delivery_due,
+        "expected_delivery": if mine { json!(o.expected_delivery) } else { Value::Null },
+        "lines": order.lines.iter().map(|l| json!({
+            "sku": l.sku,
+            "name": { "fr": l.name_fr, "nl": l.name_nl },
+            "quantity": l.quantity,
+            "unit_code": l.unit_code,
+            "unit_price": money(Cents::new(l.unit_price_cents)),
+            "vat_rate_percent": VatRate::from_basis_points(l.vat_rate_basis_points.max(0) as u32).map(|r| r.as_percent().to_string()).unwrap_or_default(),
+            "line_total": money(line_total(l)),
+        })).collect::<Vec<_>>(),
+        "totals": {
+            "net": money(order.totals.net),
+            "vat_total": money(order.totals.vat_total),
+            "gross": money(order.totals.gross),
+            "currency": "EUR",
+        },
+        "updated_at": o.updated_at.and_utc(),
+    })
+}
+
+fn load_item(conn: &mut Conn, assignment: &AssignmentRow) -> Result<Option<Value>, DbError> {
+    let Some(order) = view::load(conn, assignment.order_id)? else {
+        return Ok(None);
+    };
+    let number = parties::institution(conn, order.order.institution_id)?
+        .map(|i| i.enterprise_number)
+        .unwrap_or_default();
+    Ok(Some(item_json(assignment, &order, &number)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedQuery {
+    status: Option<String>,
+    updated_after: Option<chrono::DateTime<chrono::Utc>>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /supplier/orders`: changes in the order they happened. Store `next_cursor` and send
+/// it back: nothing is missed or repeated, even while orders change between polls.
+pub async fn feed(
+    state: State,
+    client: SupplierApi,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let supplier = supplier_id(&client.0)?;
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let cursor = match query.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|c| *c >= 0)
+            .ok_or_else(|| {
+                ApiError::BadRequest("cursor must be a value returned as next_cursor".into())
+            })?,
+    };
+    let status = query.status.clone();
+    let updated_after: Option<NaiveDateTime> = query.updated_after.map(|t| t.naive_utc());
+    let (items, next_cursor, has_more) = state
+        .pool
+        .run(move |conn| {
+            let rows = q::feed(conn, supplier, cursor, limit)?;
+            let has_more = rows.len() as i64 == limit;
+            let next = rows.last().map(|r| r.feed_seq).unwrap_or(cursor);
+            let mut items = Vec::new();
+            for row in &rows {
+                let Some(item) = load_item(conn, row)? else {
+                    continue;
+                };
+                if status
+                    .as_deref()
+                    .is_some_and(|s| item["supplier_status"] != s)
+                {
+                    continue;
+                }
+                if let Some(after) = updated_after {
+                    let updated: Option<chrono::DateTime<chrono::Utc>> =
+                        serde_json::from_value(item["updated_at"].clone()).ok();
+                    if updated.is_some_and(|u| u.naive_utc() <= after) {
+                        continue;
+                    }
+                }
+                items.push(item);
+            }
+            Ok::<_, DbError>((items, next, has_more))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "items": items,
+        "next_cursor": next_cursor.to_string(),
+        "has_more": has_more,
+    })))
+}
+
+/// The assignment of `order_id` to the calling supplier, or 404 (no leak of other orders).
+async fn own_assignment(
+    state: &State,
+    supplier: i64,
+    order_id: i64,
+) -> Result<AssignmentRow, ApiError> {
+    state
+        .pool
+        .run(move |conn| q::assignment(conn, order_id, supplier))
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such order among those offered to you".into()))
+}
+
+async fn answer_item(
+    state: &State,
+    supplier: i64,
+    order_id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let assignment = own_assignment(state, supplier, order_id).await?;
+    let item = state
+        .pool
+        .run(move |conn| load_item(conn, &assignment))
+        .await?;
+    item.map(|i| HttpResponse::Ok().json(i))
+        .ok_or_else(|| ApiError::NotFound("no such order".into()))
+}
+
+pub async fn show(
+    state: State,
+    client: SupplierApi,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let supplier = supplier_id(&client.0)?;
+    answer_item(&state, supplier, id.into_inner()).await
+}
+
+async fn run_answer<T, F>(
+    state: &State,
+    client: &Principal,
+    order_id: i64,
+    action: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(
+            &mut Conn,
+            &crate::ordering::OrderingContext<'_>,
+            i64,
+            &str,
+        ) -> Result<T, ServiceError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    let supplier = supplier_id(client)?;
+    own_assignment(state, supplier, order_id).await?;
+    let label = client.label.clone();
+    let service_state = state.clone();
+    state
+        .pool
+        .run(move |conn| {
+            let ctx = service_state.ordering();
+            action(conn, &ctx, supplier, &label)
+        })
+        .await?;
+    answer_item(state, supplier, order_id).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptJson {
+    expected_delivery: NaiveDate,
+    #[serde(default)]
+    supplier_reference: Option<String>,
+}
+
+pub async fn accept(
+    state: State,
+    client: SupplierApi,
+    id: web::Path<i64>,
+    body: web::Json<AcceptJson>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    if body
+        .supplier_reference
+        .as_deref()
+        .is_some_and(|r| r.chars().count() > 100)
+    {
+        return Err(ValidationErrors::single(
+            "supplier_reference",
+            "too-long",
+            "at most 100 characters",
+        )
+        .into());
+    }
+    run_answer(&state, &client.0, id, move |conn, ctx, supplier, label| {
+        routing::accept(conn, ctx, id, supplier, body.expected_delivery, label)?;
+        if let Some(reference) = body
+            .supplier_reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            set_supplier_reference(conn, id, supplier, reference)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+fn set_supplier_reference(
+    conn: &mut Conn,
+    order_id: i64,
+    supplier: i64,
+    reference: &str,
+) -> Result<(), ServiceError> {
+    use crate::db::schema::order_assignments;
+    with_conn!(conn, |c| diesel::update(
+        order_assignments::table
+            .filter(order_assignments::order_id.eq(order_id))
+            .filter(order_assignments::supplier_id.eq(supplier))
+    )
+    .set(order_assignments::supplier_reference.eq(Some(reference)))
+    .execute(c))
+    .map_err(DbError::from)?;
+    Ok(())
+}
+
+/// Reason codes a supplier may give when declining.
+pub const DECLINE_CODES: [&str; 5] = [
+    "out_of_stock",
+    "cannot_deliver_in_time",
+    "cannot_deliver_to_address",
+    "price_or_contract",
+    "other",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineJson {
+    reason_code: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decline(
+    state: State,
+    client: SupplierApi,
+    id: web::Path<i64>,
+    body: web::Json<DeclineJson>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    if !DECLINE_CODES.contains(&body.reason_code.as_str()) {
+        return Err(ValidationErrors::single(
+            "reason_code",
+            "reason-code-unknown",
+            format!("reason_code is one of {}", DECLINE_CODES.join(", ")),
+        )
+        .into());
+    }
+    let reason = if body.reason.trim().is_empty() {
+        body.reason_code.replace('_', " ")
+    } else {
+        format!("{}: {}", body.reason_code, body.reason.trim())
+    };
+    run_answer(&state, &client.0, id, move |conn, ctx, supplier, label| {
+        routing::decline(conn, ctx, id, supplier, &reason, label)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipJson {
+    date: NaiveDate,
+    #[serde(default)]
+    carrier: Option<String>,
+    #[serde(default)]
+    tracking: Option<String>,
+}
+
+pub async fn ship(
+    state: State,
+    client: SupplierApi,
+    id: web::Path<i64>,
+    body: web::Json<ShipJson>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    run_answer(&state, &client.0, id, move |conn, ctx, supplier, label| {
+        routing::ship(
+            conn,
+            ctx,
+            id,
+            supplier,
+            body.date,
+            body.carrier.as_deref(),
+            body.tracking.as_deref(),
+            label,
+        )
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverJson {
+    date: NaiveDate,
+}
+
+pub async fn deliver(
+    state: State,
+    client: SupplierApi,
+    id: web::Path<i64>,
+    body: web::Json<DeliverJson>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let date = body.into_inner().date;
+    run_answer(&state, &client.0, id, move |conn, ctx, supplier, label| {
+        routing::deliver(conn, ctx, id, supplier, date, label)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancellationJson {
+    accept: bool,
+}
+
+pub async fn cancellation(
+    state: State,
+    client: SupplierApi,
+    id: web::Path<i64>,
+    body: web::Json<CancellationJson>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let accepted = body.into_inner().accept;
+    run_answer(&state, &client.0, id, move |conn, ctx, supplier, label| {
+        routing::answer_cancellation(conn, ctx, id, supplier, accepted, label)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityItem {
+    sku: String,
+    available: bool,
+    #[serde(default)]
+    unavailable_until: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityJson {
+    items: Vec<AvailabilityItem>,
+}
+
+pub const MAX_AVAILABILITY_ITEMS: usize = 2000;
+
+/// `PUT /supplier/availability`: all the listed offers change, or none does. Routing and
+/// the catalogue use the new availability at once.
+pub async fn availability(
+    state: State,
+    client: SupplierApi,
+    body: web::Json<AvailabilityJson>,
+) -> Result<HttpResponse, ApiError> {
+    let supplier = supplier_id(&client.0)?;
+    let items = body.into_inner().items;
+    if items.is_empty() || items.len() > MAX_AVAILABILITY_ITEMS {
+        return Err(ApiError::BadRequest(format!(
+            "send 1 to {MAX_AVAILABILITY_ITEMS} items"
+        )));
+    }
+    let now = state.clock.now_naive();
+    let today = state.clock.today();
+    let updated = state
+        .pool
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let mut errors = ValidationErrors::new();
+                let mut targets = Vec::new();
+                for (index, item) in items.iter().enumerate() {
+                    let sku = item.sku.trim().to_uppercase();
+                    let offer: Option<i64> = with_conn!(conn, |c| supplier_offers::table
+                        .inner_join(products::table)
+                        .filter(products::sku.eq(&sku))
+                        .filter(supplier_offers::supplier_id.eq(supplier))
+                        .select(supplier_offers::id)
+                        .first(c)
+                        .optional())
+                    .map_err(DbError::from)?;
+                    match offer {
+                        None => errors.add(
+                            &format!("items[{index}].sku"),
+                            "offer-unknown",
+                            format!("you have no offer for {sku}"),
+                        ),
+                        Some(id) => {
+                            if item.available && item.unavailable_until.is_some() {
+                                errors.add(
+                                    &format!("items[{index}].unavailable_until"),
+                                    "availability-contradiction",
+                                    "an available offer has no unavailable_until date",
+                                );
+                            } else if item.unavailable_until.is_some_and(|d| d <= today) {
+                                errors.add(
+                                    &format!("items[{index}].unavailable_until"),
+                                    "date-in-past",
+                                    "unavailable_until must be a future date",
+                                );
+                            } else {
+                                targets.push((id, item.available, item.unavailable_until));
+                            }
+                        }
+                    }
+                }
+                errors.into_result()?;
+                for (id, available, until) in &targets {
+                    with_conn!(conn, |c| diesel::update(supplier_offers::table.find(*id))
+                        .set((
+                            supplier_offers::available.eq(*available),
+                            supplier_offers::unavailable_until.eq(*until),
+                            supplier_offers::updated_at.eq(now),
+                        ))
+                        .execute(c))
+                    .map_err(DbError::from)?;
+                }
+                Ok::<_, ServiceError>(targets.len())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "updated": updated })))
+}
