@@ -357,6 +357,10 @@ pub fn cancel(
                 Some("cancelled by the institution"),
             )?;
         }
+        if let Some(supplier) = order.confirmed_supplier_id {
+            // The supplier that accepted sees the cancellation request in its feed.
+            q::touch_assignment(conn, order.id, supplier)?;
+        }
         let updated = with_conn!(conn, |c| diesel::update(
             orders::table
                 .filter(orders::id.eq(order.id))

@@ -352,6 +352,11 @@ pub fn decline(
     conn.transaction(|conn| {
         let now = ctx.now.naive_utc();
         let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        let already = q::assignment(conn, order.id, supplier_id)?;
+        if already.is_some_and(|a| a.outcome.as_deref() == Some("declined")) {
+            // The same answer again: the order has moved on already.
+            return status_of(&order);
+        }
         held_by(&order, supplier_id, now)?;
         release(
             conn,
