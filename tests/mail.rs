@@ -10,6 +10,7 @@ use helpers::{enterprise_number, spawn_app, spawn_app_with, TestApp};
 on_both_backends!(
     mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back,
     file_transport_writes_one_eml_per_message,
+    two_senders_never_send_a_message_twice,
 );
 
 async fn apply(app: &TestApp, seed: u32) {
@@ -23,8 +24,8 @@ async fn apply(app: &TestApp, seed: u32) {
             "billing": {"street": "Rue Neuve 5", "postcode": "1000", "city": "Bruxelles"},
             "delivery": [{"label": "", "street": "Rue Neuve 5", "postcode": "1000", "city": "Bruxelles"}]
         },
-        "contact": {"name": "Hélène", "email": "helene@eglantier.example"},
-        "buyers": [{"name": "Ali", "email": "ali@eglantier.example"}]
+        "contact": {"name": "Hélène", "email": format!("helene{seed}@eglantier.example")},
+        "buyers": [{"name": "Ali", "email": format!("ali{seed}@eglantier.example")}]
     });
     let response = app
         .client
@@ -118,4 +119,33 @@ async fn file_transport_writes_one_eml_per_message(backend: Backend) {
 /// The running application's state, for driving the worker by hand.
 async fn app_state(app: &TestApp) -> centrale::startup::State {
     app.state.clone()
+}
+
+/// Two `serve` processes share one database: each message is claimed by exactly one sender.
+async fn two_senders_never_send_a_message_twice(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    for seed in 20..30 {
+        apply(&app, seed).await;
+    }
+    let queued = app.outbox().await.len();
+    assert_eq!(queued, 20);
+    let (a, b) = (app.state.clone(), app.state.clone());
+    let (first, second) = tokio::join!(
+        centrale::worker::send_mail(&a),
+        centrale::worker::send_mail(&b)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(
+        first.sent + second.sent,
+        queued,
+        "every message sent once between them"
+    );
+    let files = std::fs::read_dir(&app.settings.mail.file_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .count();
+    assert_eq!(files, queued, "no duplicate files");
 }
