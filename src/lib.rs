@@ -25,6 +25,8 @@ pub mod parties;
 pub mod startup;
 pub mod telemetry;
 pub mod templating;
+pub mod ubl;
 pub mod validation;
 pub mod web;
+pub mod webhooks;
 pub mod worker;

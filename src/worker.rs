@@ -85,9 +85,19 @@ pub async fn run_once(state: &State) -> Result<(), DbError> {
         ),
         Err(error) => tracing::warn!(%error, "breach sweep failed; retrying next pass"),
     }
-    // Mail last, so the emails the sweeps just queued leave in this same pass.
+    // Mail and webhooks last, so what the sweeps just queued leaves in this same pass.
     send_mail(state).await?;
+    send_webhooks(state).await?;
     Ok(())
+}
+
+/// POSTs due webhook deliveries on a blocking thread.
+pub async fn send_webhooks(state: &State) -> Result<crate::webhooks::WebhookReport, DbError> {
+    let pool = state.pool.clone();
+    let now = state.clock.now_naive();
+    tokio::task::spawn_blocking(move || crate::webhooks::send_due(&pool, now))
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
 }
 
 /// How many orders one sweep handles before the worker looks at the rest next pass.

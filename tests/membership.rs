@@ -814,6 +814,28 @@ async fn back_office_pages_are_for_admins_only(backend: Backend) {
         "/admin/memberships",
         "no open redirect"
     );
+    // Two tricks only: the account allows five sign-in attempts in a burst.
+    for trick in ["/\t/evil.example/", "/ /evil.example"] {
+        let visitor = admin.as_new_visitor();
+        let (_, form) = visitor.get_text("/login").await;
+        let response = visitor
+            .client
+            .post(visitor.url("/login"))
+            .form(&[
+                ("email", ADMIN.0),
+                ("password", ADMIN.1),
+                ("next", trick),
+                ("csrf", csrf_of(&form).as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["location"],
+            "/admin/memberships",
+            "{trick:?} is not followed"
+        );
+    }
 }
 
 async fn session_cookie_is_private_http_only_and_lax(backend: Backend) {

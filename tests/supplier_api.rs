@@ -183,6 +183,29 @@ async fn a_supplier_sees_and_answers_only_its_own_orders(backend: Backend) {
             .status(),
         401
     );
+    // A suspended supplier's clients stop at once, valid token or not.
+    let bearer = w.bearer(1).await;
+    let first = w.lot.suppliers[0];
+    w.app
+        .with_conn(move |conn| {
+            use diesel::prelude::*;
+            centrale::with_conn!(conn, |c| diesel::update(
+                centrale::db::schema::suppliers::table.find(first)
+            )
+            .set(centrale::db::schema::suppliers::status.eq("suspended"))
+            .execute(c))
+            .unwrap();
+        })
+        .await;
+    let response = w
+        .app
+        .client
+        .get(w.app.url("/api/v1/supplier/orders"))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
 }
 
 async fn accept_and_decline_drive_the_cascade(backend: Backend) {
@@ -201,6 +224,10 @@ async fn accept_and_decline_drive_the_cascade(backend: Backend) {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["supplier_status"], "declined");
+    assert!(
+        body["lines"][0]["unit_price"].is_null() && body["totals"].is_null(),
+        "no rival prices: {body}"
+    );
     // Declining again is harmless.
     let (status, body) = w
         .call(

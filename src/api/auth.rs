@@ -145,7 +145,34 @@ async fn authenticate(state: &State, token: String) -> Result<Principal, ApiErro
             "the API client of this token has been revoked".into(),
         ));
     }
+    let (institution, supplier) = (client.institution_id, client.supplier_id);
+    let organisation_active = state
+        .pool
+        .run(move |conn| organisation_active(conn, institution, supplier))
+        .await?;
+    if !organisation_active {
+        return Err(ApiError::Forbidden(
+            "the institution or supplier of this client is not active (suspended or not approved)"
+                .into(),
+        ));
+    }
     principal_of(&client, &claims).ok_or_else(invalid)
+}
+
+/// Suspending an institution or supplier stops its API clients at once, as it stops its
+/// users' sessions.
+fn organisation_active(
+    conn: &mut crate::db::Conn,
+    institution: Option<i64>,
+    supplier: Option<i64>,
+) -> Result<bool, crate::db::DbError> {
+    if let Some(id) = institution {
+        return Ok(crate::db::parties::institution(conn, id)?.is_some_and(|i| i.status == "active"));
+    }
+    if let Some(id) = supplier {
+        return Ok(crate::db::parties::supplier(conn, id)?.is_some_and(|s| s.status == "active"));
+    }
+    Ok(true)
 }
 
 /// The principal of a stored client, provided the token says the same about it: a token

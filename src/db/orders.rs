@@ -446,3 +446,13 @@ pub fn assignment(
         .first(c)
         .optional())?)
 }
+
+/// Empties a cart and returns what it held, `(product_id, quantity)`. Deleting first means
+/// a concurrent checkout of the same cart waits for this one and then finds nothing.
+pub fn take_cart(conn: &mut Conn, user_id: i64) -> DbResult<Vec<(i64, i32)>> {
+    Ok(with_conn!(conn, |c| diesel::delete(
+        cart_lines::table.filter(cart_lines::user_id.eq(user_id))
+    )
+    .returning((cart_lines::product_id, cart_lines::quantity))
+    .get_results(c))?)
+}

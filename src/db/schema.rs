@@ -65,6 +65,26 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        webhook_url -> Nullable<Text>,
+        webhook_secret -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        event_type -> Text,
+        order_id -> Nullable<BigInt>,
+        payload -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -272,6 +292,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_events,
     idempotency_keys,
     feed_sequence,
+    webhook_deliveries,
 );
 
 diesel::table! {

@@ -118,8 +118,12 @@ pub fn send_due(
 ) -> Result<SendReport, DbError> {
     let mut conn = pool.get()?;
     let mut report = SendReport::default();
-    let until = now + chrono::Duration::seconds(CLAIM_SECONDS);
+    let started = std::time::Instant::now();
     for id in outbox::due(&mut conn, now, BATCH)? {
+        // A slow server can make a pass last minutes: each claim counts from the time it is
+        // made, so a lease never starts out already expired.
+        let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let until = now + chrono::Duration::seconds(CLAIM_SECONDS);
         let Some(email) = outbox::claim(&mut conn, id, now, until)? else {
             continue;
         };

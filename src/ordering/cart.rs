@@ -52,19 +52,31 @@ pub fn lines(
     today: chrono::NaiveDate,
     user_id: i64,
 ) -> Result<Vec<CartLine>, DbError> {
-    let rows = q::cart_of(conn, user_id)?;
+    let rows = q::cart_of(conn, user_id)?
+        .into_iter()
+        .map(|r| (r.product_id, r.quantity))
+        .collect();
+    lines_for(conn, today, rows)
+}
+
+/// Cart lines for `(product_id, quantity)` pairs, with today's catalogue data.
+pub fn lines_for(
+    conn: &mut Conn,
+    today: chrono::NaiveDate,
+    rows: Vec<(i64, i32)>,
+) -> Result<Vec<CartLine>, DbError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let catalogue = catalogue::load(conn, today, &CatalogueFilter::default())?;
     let mut out = Vec::new();
-    for row in rows {
+    for (product_id, quantity) in rows {
         for lot in &catalogue.lots {
-            if let Some(product) = lot.products.iter().find(|p| p.id == row.product_id) {
+            if let Some(product) = lot.products.iter().find(|p| p.id == product_id) {
                 out.push(CartLine {
                     product: product.clone(),
                     lot_title: lot.title.clone(),
-                    quantity: row.quantity.max(0) as u32,
+                    quantity: quantity.max(0) as u32,
                 });
             }
         }

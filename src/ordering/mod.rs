@@ -184,6 +184,14 @@ pub fn place(
             );
             continue;
         }
+        if product.offer.is_none() || product.vat_rate.is_none() {
+            errors.add(
+                &field("sku"),
+                "product-unavailable",
+                format!("{sku} is currently unavailable from every supplier of its contract"),
+            );
+            continue;
+        }
         let rule = QuantityRule::new(product.min_quantity, product.order_multiple)
             .unwrap_or(QuantityRule::ANY);
         let quantity = match u32::try_from(line.quantity) {
@@ -348,7 +356,7 @@ pub fn cancel(
         crate::domain::order_state::transition(status, &event)
             .map_err(|e| conflict("order-not-cancellable", e.to_string()))?;
         if let Some(supplier) = order.current_supplier_id {
-            q::close_assignment(
+            let withdrawn = q::close_assignment(
                 conn,
                 order.id,
                 supplier,
@@ -356,10 +364,33 @@ pub fn cancel(
                 now,
                 Some("cancelled by the institution"),
             )?;
+            if !withdrawn {
+                // The order moved to another supplier meanwhile: look again, then cancel.
+                return Err(conflict(
+                    "order-changed",
+                    "the order changed meanwhile; look at it again",
+                ));
+            }
+            crate::webhooks::enqueue(
+                conn,
+                now,
+                supplier,
+                "order.withdrawn",
+                Some(order.id),
+                json!({ "order_id": order.id, "reference": order.reference, "reason": "cancelled" }),
+            )?;
         }
         if let Some(supplier) = order.confirmed_supplier_id {
             // The supplier that accepted sees the cancellation request in its feed.
             q::touch_assignment(conn, order.id, supplier)?;
+            crate::webhooks::enqueue(
+                conn,
+                now,
+                supplier,
+                "order.cancellation_requested",
+                Some(order.id),
+                json!({ "order_id": order.id, "reference": order.reference }),
+            )?;
         }
         let updated = with_conn!(conn, |c| diesel::update(
             orders::table

@@ -182,6 +182,19 @@ pub fn advance(
                 return Err(conflict("order-changed", "the order changed meanwhile"));
             }
             reprice(conn, order.id, supplier.0)?;
+            crate::webhooks::enqueue(
+                conn,
+                now,
+                supplier.0,
+                "order.assigned",
+                Some(order.id),
+                json!({
+                    "order_id": order.id,
+                    "reference": order.reference,
+                    "cascade_rank": rank.get(),
+                    "response_deadline": deadline.and_utc(),
+                }),
+            )?;
             q::insert_event(
                 conn,
                 &NewOrderEvent {
@@ -390,6 +403,9 @@ fn release(
     };
     let next = transition(OrderStatus::Routed, &event)
         .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
+    // Every path takes the feed counter before the order row, so two transactions never
+    // wait on each other's locks (PostgreSQL would abort one of them as a deadlock).
+    q::next_feed_seq(conn)?;
     let moved = with_conn!(conn, |c| diesel::update(
         orders::table
             .filter(orders::id.eq(order.id))
@@ -407,6 +423,17 @@ fn release(
     .map_err(DbError::from)?;
     if moved != 1 || !q::close_assignment(conn, order.id, supplier_id, outcome, now, reason)? {
         return Err(conflict("order-changed", "the order changed meanwhile"));
+    }
+    if outcome == "timed_out" {
+        // A supplier that declined knows; one that stayed silent is told the order is gone.
+        crate::webhooks::enqueue(
+            conn,
+            now,
+            supplier_id,
+            "order.withdrawn",
+            Some(order.id),
+            json!({ "order_id": order.id, "reference": order.reference, "reason": "deadline_passed" }),
+        )?;
     }
     q::insert_event(
         conn,
@@ -544,6 +571,8 @@ fn fulfil(
     let next = transition(from, &event)
         .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
     let now = ctx.now.naive_utc();
+    // The feed counter before the order row, as everywhere else.
+    q::touch_assignment(conn, order.id, supplier_id)?;
     let moved = with_conn!(conn, |c| diesel::update(
         orders::table
             .filter(orders::id.eq(order.id))
@@ -562,7 +591,6 @@ fn fulfil(
     if moved != 1 {
         return Err(conflict("order-changed", "the order changed meanwhile"));
     }
-    q::touch_assignment(conn, order.id, supplier_id)?;
     q::insert_event(
         conn,
         &NewOrderEvent {
@@ -622,7 +650,7 @@ pub fn ship(
             return Ok(status);
         }
         let shipped_at = shipped_on.and_hms_opt(12, 0, 0).unwrap_or_default();
-        fulfil(
+        let next = fulfil(
             conn,
             ctx,
             &order,
@@ -641,7 +669,12 @@ pub fn ship(
             },
             json!({ "date": shipped_on, "carrier": carrier, "tracking": tracking }),
             actor_label,
-        )
+        )?;
+        if status == OrderStatus::CancellationRequested {
+            // Shipping answers a pending cancellation request: the goods are on their way.
+            notify::order_cancellation_answered(conn, ctx, order.id, false)?;
+        }
+        Ok(next)
     })
 }
 

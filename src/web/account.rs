@@ -35,8 +35,14 @@ pub struct NextQuery {
 
 /// Only local paths are followed after login, never another site.
 fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_owned)
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            // Browsers drop tabs and newlines when parsing a URL: "/\t/evil" becomes "//evil".
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+    .map(str::to_owned)
 }
 
 fn home_of(role: Role) -> &'static str {

@@ -215,26 +215,31 @@ pub async fn checkout(
     let result = state
         .pool
         .run(move |conn| {
-            let lines = cart::lines(conn, today, user_id)?;
-            let input = PlaceOrder {
-                institution_id,
-                delivery_address_id: address,
-                buyer_reference,
-                lines: lines
-                    .iter()
-                    .map(|l| LineInput {
-                        sku: l.product.sku.clone(),
-                        quantity: i64::from(l.quantity),
-                    })
-                    .collect(),
-            };
-            let ctx = service_state.ordering();
-            let ids = ordering::place(conn, &ctx, &principal, &input)?;
-            crate::db::orders::clear_cart(conn, user_id)?;
-            let checkout = crate::db::orders::order(conn, ids[0])?
-                .map(|o| o.checkout_id)
-                .unwrap_or_default();
-            Ok::<_, ServiceError>(checkout)
+            // One transaction: the cart is emptied (and, on PostgreSQL, its rows locked) before
+            // the orders are placed, so a double submission finds an empty cart instead of
+            // ordering twice; a refused order leaves the cart as it was.
+            conn.transaction(|conn| {
+                let taken = crate::db::orders::take_cart(conn, user_id)?;
+                let lines = cart::lines_for(conn, today, taken)?;
+                let input = PlaceOrder {
+                    institution_id,
+                    delivery_address_id: address,
+                    buyer_reference,
+                    lines: lines
+                        .iter()
+                        .map(|l| LineInput {
+                            sku: l.product.sku.clone(),
+                            quantity: i64::from(l.quantity),
+                        })
+                        .collect(),
+                };
+                let ctx = service_state.ordering();
+                let ids = ordering::place(conn, &ctx, &principal, &input)?;
+                let checkout = crate::db::orders::order(conn, ids[0])?
+                    .map(|o| o.checkout_id)
+                    .unwrap_or_default();
+                Ok::<_, ServiceError>(checkout)
+            })
         })
         .await;
     match result {

@@ -311,3 +311,4 @@ institution-not-active = L'adhésion de votre institution n'est pas active.
 order-not-cancellable = Cette commande ne peut plus être annulée.
 order-changed = La commande a changé entre-temps ; consultez-la à nouveau.
 error-conflict-title = Action impossible
+product-unavailable = Ce produit est actuellement indisponible chez tous les fournisseurs du marché.

@@ -311,3 +311,4 @@ institution-not-active = Het lidmaatschap van uw instelling is niet actief.
 order-not-cancellable = Deze bestelling kan niet meer worden geannuleerd.
 order-changed = De bestelling is intussen gewijzigd; bekijk ze opnieuw.
 error-conflict-title = Actie niet mogelijk
+product-unavailable = Dit product is momenteel bij geen enkele leverancier van de overeenkomst beschikbaar.

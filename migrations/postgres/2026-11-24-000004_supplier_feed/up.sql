@@ -10,6 +10,9 @@ INSERT INTO feed_sequence (id, value) VALUES (1, 0);
 
 ALTER TABLE order_assignments ADD COLUMN feed_seq BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE order_assignments ADD COLUMN supplier_reference TEXT;
+-- Offers made before the feed existed get numbers too, in the order they were made.
+UPDATE order_assignments SET feed_seq = id;
+UPDATE feed_sequence SET value = (SELECT COALESCE(MAX(id), 0) FROM order_assignments) WHERE id = 1;
 CREATE INDEX order_assignments_feed ON order_assignments (supplier_id, feed_seq);
 
 ALTER TABLE orders ADD COLUMN shipped_at TIMESTAMP;

@@ -114,3 +114,22 @@ pub async fn revoke_client(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(Debug, Deserialize)]
+pub struct DeliveriesQuery {
+    supplier_id: Option<i64>,
+}
+
+/// Every supplier's webhook deliveries, newest first (the authority's view).
+pub async fn webhook_deliveries(
+    state: State,
+    _admin: AdminApi,
+    query: web::Query<DeliveriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let supplier = query.into_inner().supplier_id;
+    let items = state
+        .pool
+        .run(move |conn| crate::webhooks::deliveries(conn, supplier, 500))
+        .await?;
+    Ok(listing(items))
+}

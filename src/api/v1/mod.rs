@@ -62,6 +62,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/supplier/availability",
             web::put().to(supplier::availability),
         )
+        .route(
+            "/supplier/webhook",
+            web::put().to(supplier::register_webhook),
+        )
+        .route(
+            "/supplier/webhook",
+            web::delete().to(supplier::delete_webhook),
+        )
+        .route(
+            "/supplier/webhook/deliveries",
+            web::get().to(supplier::webhook_deliveries),
+        )
+        .route(
+            "/admin/webhook-deliveries",
+            web::get().to(admin::webhook_deliveries),
+        )
         .route("/orders", web::post().to(orders::create))
         .route("/orders", web::get().to(orders::list))
         .route("/orders/{id}", web::get().to(orders::show))

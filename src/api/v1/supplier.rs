@@ -49,6 +49,9 @@ pub fn item_json(assignment: &AssignmentRow, order: &OrderView, buyer_number: &s
     let o = &order.order;
     let mine =
         o.confirmed_supplier_id == Some(assignment.supplier_id) || assignment.outcome.is_none();
+    // Once the order has moved on, its lines carry another supplier's tender prices, which
+    // this supplier must not see.
+    let priced = mine;
     json!({
         "id": o.id,
         "reference": o.reference,
@@ -69,16 +72,16 @@ pub fn item_json(assignment: &AssignmentRow, order: &OrderView, buyer_number: &s
             "name": { "fr": l.name_fr, "nl": l.name_nl },
             "quantity": l.quantity,
             "unit_code": l.unit_code,
-            "unit_price": money(Cents::new(l.unit_price_cents)),
+            "unit_price": if priced { money(Cents::new(l.unit_price_cents)) } else { Value::Null },
             "vat_rate_percent": VatRate::from_basis_points(l.vat_rate_basis_points.max(0) as u32).map(|r| r.as_percent().to_string()).unwrap_or_default(),
-            "line_total": money(line_total(l)),
+            "line_total": if priced { money(line_total(l)) } else { Value::Null },
         })).collect::<Vec<_>>(),
-        "totals": {
+        "totals": if priced { json!({
             "net": money(order.totals.net),
             "vat_total": money(order.totals.vat_total),
             "gross": money(order.totals.gross),
             "currency": "EUR",
-        },
+        }) } else { Value::Null },
         "updated_at": o.updated_at.and_utc(),
     })
 }
@@ -499,4 +502,53 @@ pub async fn availability(
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "updated": updated })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookJson {
+    url: String,
+}
+
+/// `PUT /supplier/webhook`: registers the endpoint and returns the signing secret, once.
+pub async fn register_webhook(
+    state: State,
+    client: SupplierApi,
+    body: web::Json<WebhookJson>,
+) -> Result<HttpResponse, ApiError> {
+    let supplier = supplier_id(&client.0)?;
+    let url = crate::webhooks::validate_url(&body.url, state.settings.is_development())?;
+    let stored = url.clone();
+    let secret = state
+        .pool
+        .run(move |conn| crate::webhooks::register(conn, supplier, &stored))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "url": url,
+        "secret": secret,
+        "signature_header": crate::webhooks::SIGNATURE_HEADER,
+        "signature": "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>",
+        "events": ["order.assigned", "order.withdrawn", "order.cancellation_requested"],
+    })))
+}
+
+pub async fn delete_webhook(state: State, client: SupplierApi) -> Result<HttpResponse, ApiError> {
+    let supplier = supplier_id(&client.0)?;
+    state
+        .pool
+        .run(move |conn| crate::webhooks::unregister(conn, supplier))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn webhook_deliveries(
+    state: State,
+    client: SupplierApi,
+) -> Result<HttpResponse, ApiError> {
+    let supplier = supplier_id(&client.0)?;
+    let items = state
+        .pool
+        .run(move |conn| crate::webhooks::deliveries(conn, Some(supplier), 100))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
