@@ -41,6 +41,7 @@ pub struct OrderRow {
     pub delivered_at: Option<NaiveDateTime>,
     pub carrier: Option<String>,
     pub tracking: Option<String>,
+    pub parent_order_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]

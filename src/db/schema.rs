@@ -335,6 +335,7 @@ diesel::table! {
         delivered_at -> Nullable<Timestamp>,
         carrier -> Nullable<Text>,
         tracking -> Nullable<Text>,
+        parent_order_id -> Nullable<BigInt>,
     }
 }
 

@@ -3,6 +3,7 @@
 //! cancellation, and the views institutions see.
 
 pub mod cart;
+pub mod documents;
 pub mod idempotency;
 pub mod notify;
 pub mod routing;

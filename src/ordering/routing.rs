@@ -756,3 +756,116 @@ pub fn answer_cancellation(
         Ok(next)
     })
 }
+
+/// Partial acceptance: the supplier holding the order accepts some lines. Those stay in this
+/// order, confirmed with the supplier; the others move to a new remainder order, linked to
+/// this one, that continues down the cascade without this supplier. Returns the remainder's
+/// id. Accepting every line is a plain acceptance; accepting none is a decline.
+pub fn accept_partially(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    order_id: i64,
+    supplier_id: i64,
+    expected_delivery: NaiveDate,
+    refused_skus: &[String],
+    actor_label: &str,
+) -> Result<Option<i64>, ServiceError> {
+    conn.transaction(|conn| {
+        let now = ctx.now.naive_utc();
+        let order = q::order(conn, order_id)?.ok_or(ServiceError::NotFound("order"))?;
+        held_by(&order, supplier_id, now)?;
+        let lines = q::lines_of(conn, order.id)?;
+        let refused: Vec<&q::OrderLineRow> = lines.iter().filter(|l| refused_skus.iter().any(|s| s.eq_ignore_ascii_case(&l.sku))).collect();
+        let unknown: Vec<&String> = refused_skus.iter().filter(|s| !lines.iter().any(|l| l.sku.eq_ignore_ascii_case(s))).collect();
+        if !unknown.is_empty() {
+            return Err(ServiceError::Invalid(ValidationErrors::single(
+                "lines",
+                "line-unknown",
+                format!("this order has no line {}", unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+            )));
+        }
+        if refused.is_empty() {
+            accept(conn, ctx, order.id, supplier_id, expected_delivery, actor_label)?;
+            return Ok(None);
+        }
+        if refused.len() == lines.len() {
+            decline(conn, ctx, order.id, supplier_id, "none of the lines accepted", actor_label)?;
+            return Ok(None);
+        }
+        let placeholder = format!("PENDING-{}-{}", order.checkout_id, order.id);
+        let displayed: i64 = refused.iter().map(|l| l.displayed_unit_price_cents * i64::from(l.quantity)).sum();
+        let remainder = q::insert_order(
+            conn,
+            &q::NewOrder {
+                reference: &placeholder,
+                checkout_id: &order.checkout_id,
+                institution_id: order.institution_id,
+                lot_id: order.lot_id,
+                placed_by_user_id: order.placed_by_user_id,
+                placed_by_client_id: order.placed_by_client_id,
+                delivery_address_id: order.delivery_address_id,
+                buyer_reference: order.buyer_reference.as_deref(),
+                language: &order.language,
+                status: OrderStatus::Placed.code(),
+                delivery_due: order.delivery_due,
+                displayed_net_cents: displayed,
+                placed_at: order.placed_at,
+                updated_at: now,
+            },
+        )?;
+        let reference = format!("{}-R{remainder}", order.reference);
+        with_conn!(conn, |c| diesel::update(orders::table.find(remainder))
+            .set((orders::reference.eq(&reference), orders::parent_order_id.eq(Some(order.id))))
+            .execute(c))
+        .map_err(DbError::from)?;
+        let refused_ids: Vec<i64> = refused.iter().map(|l| l.id).collect();
+        with_conn!(conn, |c| diesel::update(order_lines::table.filter(order_lines::id.eq_any(&refused_ids)))
+            .set(order_lines::order_id.eq(remainder))
+            .execute(c))
+        .map_err(DbError::from)?;
+        let kept_displayed = order.displayed_net_cents - displayed;
+        with_conn!(conn, |c| diesel::update(orders::table.find(order.id))
+            .set(orders::displayed_net_cents.eq(kept_displayed))
+            .execute(c))
+        .map_err(DbError::from)?;
+        // The remainder must not come back to the supplier that refused its lines.
+        let feed_seq = q::next_feed_seq(conn)?;
+        q::insert_assignment(
+            conn,
+            &NewAssignment {
+                order_id: remainder,
+                supplier_id,
+                rank: order.current_rank.unwrap_or(1),
+                offered_at: now,
+                deadline: now,
+                feed_seq,
+            },
+        )?;
+        q::close_assignment(conn, remainder, supplier_id, "declined", now, Some("lines not accepted (partial acceptance)"))?;
+        let skus: Vec<&str> = refused.iter().map(|l| l.sku.as_str()).collect();
+        for (id, kind, details) in [
+            (order.id, "split", json!({ "remainder_order_id": remainder, "remainder_reference": reference, "moved_lines": skus })),
+            (remainder, "placed", json!({ "split_from": order.reference, "lines": skus })),
+        ] {
+            q::insert_event(
+                conn,
+                &NewOrderEvent {
+                    order_id: id,
+                    occurred_at: now,
+                    kind,
+                    from_status: None,
+                    to_status: if id == order.id { "routed" } else { "placed" },
+                    supplier_id: Some(supplier_id),
+                    rank: order.current_rank,
+                    actor_label,
+                    reason: Some("lines not accepted by the supplier continue down the cascade"),
+                    details: &details.to_string(),
+                },
+            )?;
+        }
+        accept(conn, ctx, order.id, supplier_id, expected_delivery, actor_label)?;
+        notify::order_received(conn, ctx, remainder)?;
+        advance(conn, ctx, remainder, actor_label)?;
+        Ok(Some(remainder))
+    })
+}

@@ -63,6 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::put().to(supplier::availability),
         )
         .route(
+            "/supplier/order-responses",
+            web::post().to(supplier::order_response),
+        )
+        .route(
             "/supplier/webhook",
             web::put().to(supplier::register_webhook),
         )

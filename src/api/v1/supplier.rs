@@ -194,13 +194,128 @@ async fn answer_item(
         .ok_or_else(|| ApiError::NotFound("no such order".into()))
 }
 
+/// `GET /supplier/orders/{id}`: JSON, or with `Accept: application/xml` the PEPPOL BIS
+/// Ordering 3 Order (UBL 2.1) for suppliers whose systems read UBL.
 pub async fn show(
     state: State,
+    request: actix_web::HttpRequest,
     client: SupplierApi,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let supplier = supplier_id(&client.0)?;
-    answer_item(&state, supplier, id.into_inner()).await
+    let id = id.into_inner();
+    let wants_xml = request
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/xml") || accept.contains("text/xml"));
+    if !wants_xml {
+        return answer_item(&state, supplier, id).await;
+    }
+    let assignment = own_assignment(&state, supplier, id).await?;
+    let xml = state
+        .pool
+        .run(move |conn| {
+            let order = view::load(conn, id)?.ok_or(ServiceError::NotFound("order"))?;
+            let yours =
+                order.order.confirmed_supplier_id == Some(supplier) || assignment.outcome.is_none();
+            if !yours {
+                return Err(ServiceError::Conflict {
+                    code: "order-not-yours",
+                    message: "this order is no longer offered to you".into(),
+                });
+            }
+            let document = crate::ordering::documents::order_document(conn, &order, supplier)?;
+            crate::ubl::render_order(&document)
+                .map_err(|e| ServiceError::Other(anyhow::anyhow!("UBL order: {e}")))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .body(xml))
+}
+
+/// `POST /supplier/order-responses`: the answers as a PEPPOL BIS Ordering 3 Order Response
+/// (UBL). AB acknowledges, AP accepts, RE rejects, CA accepts the lines with status 5 and
+/// sends those with status 7 down the cascade as a remainder order.
+pub async fn order_response(
+    state: State,
+    client: SupplierApi,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    use crate::ubl::{LineStatus, ResponseCode};
+    let supplier = supplier_id(&client.0)?;
+    let response = crate::ubl::parse_order_response(&body).map_err(|e| {
+        ApiError::Invalid(ValidationErrors::single(
+            "document",
+            e.code(),
+            e.to_string(),
+        ))
+    })?;
+    let reference = response.order_reference.clone();
+    let order_id = state
+        .pool
+        .run(move |conn| {
+            use crate::db::schema::orders;
+            Ok::<_, DbError>(with_conn!(conn, |c| orders::table
+                .filter(orders::reference.eq(&reference))
+                .select(orders::id)
+                .first::<i64>(c)
+                .optional())?)
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no order {} among those offered to you",
+                response.order_reference
+            ))
+        })?;
+    own_assignment(&state, supplier, order_id).await?;
+    let label = client.0.label.clone();
+    let service_state = state.clone();
+    let result = state
+        .pool
+        .run(move |conn| {
+            let ctx = service_state.ordering();
+            let date = || {
+                response.promised_delivery.ok_or_else(|| {
+                    ServiceError::Invalid(ValidationErrors::single(
+                        "PromisedDeliveryPeriod",
+                        "delivery-date-missing",
+                        "an accepting Order Response needs cac:Delivery/cac:PromisedDeliveryPeriod",
+                    ))
+                })
+            };
+            match response.code {
+                ResponseCode::Received => Ok::<_, ServiceError>(json!({ "effect": "acknowledged" })),
+                ResponseCode::Accepted => {
+                    routing::accept(conn, &ctx, order_id, supplier, date()?, &label)?;
+                    Ok(json!({ "effect": "accepted" }))
+                }
+                ResponseCode::Rejected => {
+                    let reason = response.note.clone().unwrap_or_else(|| "rejected by order response".into());
+                    routing::decline(conn, &ctx, order_id, supplier, &reason, &label)?;
+                    Ok(json!({ "effect": "rejected" }))
+                }
+                ResponseCode::AcceptedWithChanges => {
+                    let lines = crate::db::orders::lines_of(conn, order_id)?;
+                    // Line ids are the positions in the Order document we sent (1, 2, ...).
+                    let refused: Vec<String> = response
+                        .lines
+                        .iter()
+                        .filter(|l| l.status == LineStatus::NotAccepted)
+                        .filter_map(|l| l.line_id.trim().parse::<usize>().ok())
+                        .filter_map(|n| n.checked_sub(1).and_then(|i| lines.get(i)))
+                        .map(|l| l.sku.clone())
+                        .collect();
+                    let remainder =
+                        routing::accept_partially(conn, &ctx, order_id, supplier, date()?, &refused, &label)?;
+                    Ok(json!({ "effect": "accepted_with_changes", "remainder_order_id": remainder }))
+                }
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "order_id": order_id, "result": result })))
 }
 
 async fn run_answer<T, F>(
@@ -240,6 +355,10 @@ pub struct AcceptJson {
     expected_delivery: NaiveDate,
     #[serde(default)]
     supplier_reference: Option<String>,
+    /// Partial acceptance: the SKUs this supplier does not accept. They continue down the
+    /// cascade as a linked remainder order.
+    #[serde(default)]
+    refused_skus: Vec<String>,
 }
 
 pub async fn accept(
@@ -263,7 +382,19 @@ pub async fn accept(
         .into());
     }
     run_answer(&state, &client.0, id, move |conn, ctx, supplier, label| {
-        routing::accept(conn, ctx, id, supplier, body.expected_delivery, label)?;
+        if body.refused_skus.is_empty() {
+            routing::accept(conn, ctx, id, supplier, body.expected_delivery, label)?;
+        } else {
+            routing::accept_partially(
+                conn,
+                ctx,
+                id,
+                supplier,
+                body.expected_delivery,
+                &body.refused_skus,
+                label,
+            )?;
+        }
         if let Some(reference) = body
             .supplier_reference
             .as_deref()
