@@ -20,6 +20,26 @@ pub struct Settings {
     pub secrets: SecretSettings,
     pub ordering: OrderingSettings,
     pub worker: WorkerSettings,
+    #[serde(default)]
+    pub api: ApiSettings,
+}
+
+/// Per-client request limits of the API.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApiSettings {
+    /// Sustained requests per second each API client may make.
+    pub rate_per_second: u32,
+    /// Requests a client may make at once above the sustained rate.
+    pub burst: u32,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            rate_per_second: 50,
+            burst: 200,
+        }
+    }
 }
 
 fn default_profile() -> String {

@@ -29,6 +29,7 @@ pub struct AppState {
     pub mail: MailTemplates,
     pub mail_transport: MailTransport,
     pub login_limiter: LoginLimiter,
+    pub api_limiter: crate::auth::rate_limit::ClientLimiter,
     pub calendar: BelgianCalendar,
 }
 
@@ -75,6 +76,7 @@ impl Application {
         let translations = Arc::new(Translations::load()?);
         let templates = templating::build(translations.clone())?;
         let mail = MailTemplates::load(&settings.mail.from)?;
+        let settings_api = settings.api.clone();
         let calendar = BelgianCalendar::new(settings.ordering.extra_closed_days.iter().copied());
         let mail_transport = MailTransport::from_settings(&settings.mail)?;
         let listener = TcpListener::bind(&settings.server.bind)
@@ -95,6 +97,10 @@ impl Application {
             mail,
             mail_transport,
             login_limiter: LoginLimiter::new(),
+            api_limiter: crate::auth::rate_limit::ClientLimiter::new(
+                settings_api.rate_per_second,
+                settings_api.burst,
+            ),
             calendar,
         });
         pages::errors::install(state.clone().into_inner());

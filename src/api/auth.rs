@@ -150,6 +150,9 @@ async fn authenticate(state: &State, token: String) -> Result<Principal, ApiErro
         .pool
         .run(move |conn| organisation_active(conn, institution, supplier))
         .await?;
+    if let Err(wait) = state.api_limiter.check(client.id) {
+        return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
+    }
     if !organisation_active {
         return Err(ApiError::Forbidden(
             "the institution or supplier of this client is not active (suspended or not approved)"

@@ -30,6 +30,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// The client's request rate is over its limit; it may retry after this many seconds.
+    #[error("too many requests from this client: retry after {0} s")]
+    TooManyRequests(u64),
     #[error("internal error")]
     Internal,
 }
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
+            ApiError::TooManyRequests(_) => ("rate-limited", "Too many requests"),
             ApiError::Internal => ("internal", "Internal error"),
         }
     }
@@ -93,6 +97,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,6 +118,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        if let ApiError::TooManyRequests(seconds) = self {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if let Some(challenge) = self.bearer_challenge() {
             response.insert_header((header::WWW_AUTHENTICATE, challenge));

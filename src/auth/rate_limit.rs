@@ -94,3 +94,27 @@ mod tests {
         assert!(limiter.attempt("fresh@x.example", "192.0.2.2").is_ok());
     }
 }
+
+/// Requests per API client: a sustained rate with bursts.
+pub struct ClientLimiter {
+    limiter: DefaultKeyedRateLimiter<i64>,
+    clock: DefaultClock,
+}
+
+impl ClientLimiter {
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(rate);
+        ClientLimiter {
+            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Counts one request of `client`; `Err(wait)` once over the limit.
+    pub fn check(&self, client: i64) -> Result<(), Duration> {
+        self.limiter
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
