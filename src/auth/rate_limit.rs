@@ -60,6 +60,30 @@ impl LoginLimiter {
     }
 }
 
+/// Requests per API client: a sustained rate with bursts.
+pub struct ClientLimiter {
+    limiter: DefaultKeyedRateLimiter<i64>,
+    clock: DefaultClock,
+}
+
+impl ClientLimiter {
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(rate);
+        ClientLimiter {
+            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Counts one request of `client`; `Err(wait)` once over the limit.
+    pub fn check(&self, client: i64) -> Result<(), Duration> {
+        self.limiter
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,29 +116,5 @@ mod tests {
         }
         assert!(limiter.attempt("fresh@x.example", "192.0.2.1").is_err());
         assert!(limiter.attempt("fresh@x.example", "192.0.2.2").is_ok());
-    }
-}
-
-/// Requests per API client: a sustained rate with bursts.
-pub struct ClientLimiter {
-    limiter: DefaultKeyedRateLimiter<i64>,
-    clock: DefaultClock,
-}
-
-impl ClientLimiter {
-    pub fn new(per_second: u32, burst: u32) -> Self {
-        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(burst).unwrap_or(rate);
-        ClientLimiter {
-            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
-            clock: DefaultClock::default(),
-        }
-    }
-
-    /// Counts one request of `client`; `Err(wait)` once over the limit.
-    pub fn check(&self, client: i64) -> Result<(), Duration> {
-        self.limiter
-            .check_key(&client)
-            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 }
