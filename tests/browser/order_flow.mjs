@@ -126,7 +126,11 @@ async function walk(browser, run) {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });
   page.on('requestfailed', (request) => {
-    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
+    const reason = request.failure()?.errorText ?? '';
+    // A request the browser itself abandons because the page moved on (typically the
+    // favicon while a form posts) is not a fault of the shop.
+    if (reason.includes('ERR_ABORTED')) return;
+    problems.push(`request failed: ${request.url()} (${reason})`);
   });
   try {
     await steps(page, run, problems);
