@@ -3,7 +3,8 @@
 mod helpers;
 
 use centrale::db::Backend;
-use helpers::spawn_app;
+use centrale::parties::Role;
+use helpers::{get_with_token, issue_client, spawn_app, token};
 
 on_both_backends!(
     openapi_document_describes_every_route,
@@ -109,6 +110,24 @@ async fn openapi_document_describes_every_route(backend: Backend) {
     let show = &document["paths"]["/api/v1/supplier/orders/{id}"]["get"]["responses"]["200"];
     assert!(show["content"]["application/json"].is_object());
     assert!(show["content"]["application/xml"].is_object());
+
+    // A path segment of the wrong type is a documented 404 problem, not a plain-text page.
+    let (client_id, secret) = issue_client(&app, Role::Admin, None).await;
+    let bearer = token(&app, &client_id, &secret).await;
+    for path in [
+        "/api/v1/admin/memberships/abc",
+        "/api/v1/admin/memberships/99999999999999999999",
+    ] {
+        let response = get_with_token(&app, path, &bearer).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(problem["status"], 404);
+    }
 }
 
 async fn reference_page_speaks_french_and_dutch(backend: Backend) {

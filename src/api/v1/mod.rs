@@ -12,7 +12,8 @@ pub mod supplier;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi::serve))
+    cfg.app_data(web::PathConfig::default().error_handler(crate::api::problem::path_error))
+        .route("/openapi.json", web::get().to(openapi::serve))
         .route("/docs", web::get().to(crate::web::api_docs::reference))
         .route("/catalogue/lots", web::get().to(catalogue::lots))
         .route("/catalogue/products", web::get().to(catalogue::products))
