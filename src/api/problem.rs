@@ -1,6 +1,6 @@
 //! One error type for the API, mapped once to `application/problem+json` (RFC 9457).
 
-use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
@@ -132,6 +132,11 @@ impl ResponseError for ApiError {
 /// Malformed query strings: a problem document under /api, a plain 400 page elsewhere.
 pub fn query_error(error: QueryPayloadError, request: &HttpRequest) -> actix_web::Error {
     bad_request(request, format!("invalid query string: {error}"))
+}
+
+/// A path segment of the wrong type (`/orders/abc`): no such resource, as a problem document.
+pub fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("no such resource: {error}")).into()
 }
 
 pub fn json_error(error: JsonPayloadError, request: &HttpRequest) -> actix_web::Error {

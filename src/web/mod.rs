@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod api_docs;
 pub mod catalogue;
 pub mod errors;
 pub mod forms;

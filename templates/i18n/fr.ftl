@@ -312,3 +312,25 @@ order-not-cancellable = Cette commande ne peut plus être annulée.
 order-changed = La commande a changé entre-temps ; consultez-la à nouveau.
 error-conflict-title = Action impossible
 product-unavailable = Ce produit est actuellement indisponible chez tous les fournisseurs du marché.
+
+## API reference
+api-docs-title = Référence de l'API
+api-docs-intro = L'API de la centrale d'achat : catalogue, adhésions, commandes des institutions, API des fournisseurs et administration. Les erreurs sont des documents « problem » (RFC 9457).
+api-docs-version = Version
+api-docs-download = Document OpenAPI (JSON)
+api-docs-contents = Opérations
+api-docs-security = Authentification
+api-docs-public = aucune (public)
+api-docs-bearer = jeton d'accès (Authorization: Bearer)
+api-docs-parameters = Paramètres
+api-docs-name = Nom
+api-docs-location = Emplacement
+api-docs-type = Type
+api-docs-required = Obligatoire
+api-docs-description = Description
+api-docs-yes = oui
+api-docs-no = non
+api-docs-request-body = Corps de la requête
+api-docs-responses = Réponses
+api-docs-status = Statut
+api-docs-body = Corps

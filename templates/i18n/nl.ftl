@@ -312,3 +312,25 @@ order-not-cancellable = Deze bestelling kan niet meer worden geannuleerd.
 order-changed = De bestelling is intussen gewijzigd; bekijk ze opnieuw.
 error-conflict-title = Actie niet mogelijk
 product-unavailable = Dit product is momenteel bij geen enkele leverancier van de overeenkomst beschikbaar.
+
+## API reference
+api-docs-title = API-referentie
+api-docs-intro = De API van de aankoopcentrale: catalogus, lidmaatschappen, bestellingen van instellingen, API voor leveranciers en beheer. Fouten zijn "problem"-documenten (RFC 9457).
+api-docs-version = Versie
+api-docs-download = OpenAPI-document (JSON)
+api-docs-contents = Bewerkingen
+api-docs-security = Authenticatie
+api-docs-public = geen (openbaar)
+api-docs-bearer = toegangstoken (Authorization: Bearer)
+api-docs-parameters = Parameters
+api-docs-name = Naam
+api-docs-location = Plaats
+api-docs-type = Type
+api-docs-required = Verplicht
+api-docs-description = Beschrijving
+api-docs-yes = ja
+api-docs-no = nee
+api-docs-request-body = Inhoud van het verzoek
+api-docs-responses = Antwoorden
+api-docs-status = Status
+api-docs-body = Inhoud

@@ -27,27 +27,87 @@ fn listing<T: Serialize>(items: Vec<T>) -> HttpResponse {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/institutions",
+    tag = "admin",
+    summary = "Institutions",
+    description = "All institutions with their authority.",
+    operation_id = "admin_institutions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The institutions", body = super::openapi::AnyListing, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn institutions(state: State, _admin: AdminApi) -> Result<HttpResponse, ApiError> {
     let items = state.pool.run(overview::institutions).await?;
     Ok(listing(items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/suppliers",
+    tag = "admin",
+    summary = "Suppliers",
+    description = "All suppliers.",
+    operation_id = "admin_suppliers",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The suppliers", body = super::openapi::AnyListing, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn suppliers(state: State, _admin: AdminApi) -> Result<HttpResponse, ApiError> {
     let items = state.pool.run(overview::suppliers).await?;
     Ok(listing(items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/lots",
+    tag = "admin",
+    summary = "Lots",
+    description = "All lots with their cascades.",
+    operation_id = "admin_lots",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lots", body = super::openapi::AnyListing, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn lots(state: State, _admin: AdminApi) -> Result<HttpResponse, ApiError> {
     let items = state.pool.run(overview::lots).await?;
     Ok(listing(items))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/api-clients",
+    tag = "admin",
+    summary = "API clients",
+    description = "All API clients (never their secrets).",
+    operation_id = "admin_api_clients",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The clients", body = super::openapi::AnyListing, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn api_clients(state: State, _admin: AdminApi) -> Result<HttpResponse, ApiError> {
     let items: Vec<ApiClientRow> = state.pool.run(api_clients::list).await?;
     Ok(listing(items))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewClientJson {
     #[serde(default)]
     role: String,
@@ -69,6 +129,26 @@ struct IssuedClientJson {
     created_at: chrono::NaiveDateTime,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/api-clients",
+    tag = "admin",
+    summary = "Issue an API client",
+    description = "Issues a client for the authority, an institution or a supplier; the secret is shown once.",
+    operation_id = "admin_api_clients_issue",
+    request_body = NewClientJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The client and its secret", body = super::openapi::IssuedClient, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn issue_client(
     state: State,
     AdminApi(admin): AdminApi,
@@ -101,6 +181,24 @@ pub async fn issue_client(
         }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/api-clients/{client_id}",
+    tag = "admin",
+    summary = "Revoke an API client",
+    description = "Revokes a client: its tokens stop working at once.",
+    operation_id = "admin_api_clients_revoke",
+    params(("client_id" = String, Path, description = "The client id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn revoke_client(
     state: State,
     AdminApi(admin): AdminApi,
@@ -115,12 +213,30 @@ pub async fn revoke_client(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     supplier_id: Option<i64>,
 }
 
 /// Every supplier's webhook deliveries, newest first (the authority's view).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/webhook-deliveries",
+    tag = "admin",
+    summary = "Webhook deliveries",
+    description = "Every supplier's webhook deliveries, newest first.",
+    operation_id = "admin_webhook_deliveries",
+    params(DeliveriesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The deliveries", body = super::openapi::AnyListing, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn webhook_deliveries(
     state: State,
     _admin: AdminApi,

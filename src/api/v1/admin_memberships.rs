@@ -13,12 +13,30 @@ use crate::membership::queries::{self, MembershipFilter, STATUSES};
 use crate::membership::{self, Context};
 use crate::startup::State;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<String>,
     authority: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/memberships",
+    tag = "admin",
+    summary = "Membership applications",
+    description = "The institutions by membership status and authority.",
+    operation_id = "admin_memberships_list",
+    params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The applications", body = super::openapi::AnyListing, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn list(
     state: State,
     _admin: AdminApi,
@@ -44,6 +62,23 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(json!({ "items": items, "total": items.len() })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/memberships/{id}",
+    tag = "admin",
+    summary = "One application",
+    description = "An institution's application with its addresses and people.",
+    operation_id = "admin_memberships_show",
+    params(("id" = i64, Path, description = "The institution id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The application", body = serde_json::Value, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn show(
     state: State,
     _admin: AdminApi,
@@ -81,12 +116,31 @@ where
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct ReasonJson {
     #[serde(default)]
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/memberships/{id}/approve",
+    tag = "admin",
+    summary = "Approve",
+    description = "Approves a pending application; the contact and buyers are invited.",
+    operation_id = "admin_memberships_approve",
+    params(("id" = i64, Path, description = "The institution id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Approved"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn approve(
     state: State,
     admin: AdminApi,
@@ -99,6 +153,27 @@ pub async fn approve(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/memberships/{id}/reject",
+    tag = "admin",
+    summary = "Reject",
+    description = "Rejects a pending application with a reason.",
+    operation_id = "admin_memberships_reject",
+    params(("id" = i64, Path, description = "The institution id")),
+    request_body = ReasonJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Rejected"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn reject(
     state: State,
     admin: AdminApi,
@@ -113,6 +188,27 @@ pub async fn reject(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/institutions/{id}/suspend",
+    tag = "admin",
+    summary = "Suspend an institution",
+    description = "Suspends an active institution (optional reason).",
+    operation_id = "admin_institutions_suspend",
+    params(("id" = i64, Path, description = "The institution id")),
+    request_body(content = Option<ReasonJson>, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Suspended"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn suspend(
     state: State,
     admin: AdminApi,
@@ -127,6 +223,25 @@ pub async fn suspend(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/institutions/{id}/reactivate",
+    tag = "admin",
+    summary = "Reactivate an institution",
+    description = "Reactivates a suspended institution.",
+    operation_id = "admin_institutions_reactivate",
+    params(("id" = i64, Path, description = "The institution id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Reactivated"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn reactivate(
     state: State,
     admin: AdminApi,
@@ -139,7 +254,7 @@ pub async fn reactivate(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserJson {
     name: String,
@@ -148,6 +263,27 @@ pub struct NewUserJson {
     language: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/institutions/{id}/users",
+    tag = "admin",
+    summary = "Add a buyer",
+    description = "Adds a buyer account to an institution and invites it.",
+    operation_id = "admin_institutions_add_user",
+    params(("id" = i64, Path, description = "The institution id")),
+    request_body = NewUserJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new user", body = super::openapi::UserCreated, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn add_user(
     state: State,
     admin: AdminApi,

@@ -104,11 +104,27 @@ fn product_json(product: &ProductView) -> ProductJson<'_> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LotsQuery {
     category: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalogue/lots",
+    tag = "catalogue",
+    summary = "Published lots",
+    description = "The lots of the public catalogue, optionally of one category.",
+    operation_id = "catalogue_lots",
+    params(LotsQuery),
+    security(()),
+    responses(
+        (status = 200, description = "The lots", body = super::openapi::LotListing, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn lots(state: State, query: web::Query<LotsQuery>) -> Result<HttpResponse, ApiError> {
     let filter = CatalogueFilter {
         category: query.into_inner().category,
@@ -128,7 +144,8 @@ pub async fn lots(state: State, query: web::Query<LotsQuery>) -> Result<HttpResp
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProductsQuery {
     lot: Option<String>,
     q: Option<String>,
@@ -136,6 +153,22 @@ pub struct ProductsQuery {
     offset: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalogue/products",
+    tag = "catalogue",
+    summary = "Products",
+    description = "The products of published lots with their current price, searchable and paged.",
+    operation_id = "catalogue_products",
+    params(ProductsQuery),
+    security(()),
+    responses(
+        (status = 200, description = "A page of products", body = super::openapi::ProductListing, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published lot with this reference", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn products(
     state: State,
     query: web::Query<ProductsQuery>,

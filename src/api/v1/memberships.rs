@@ -10,7 +10,7 @@ use crate::membership::{self, ApplicationInput, BuyerInput, Context};
 use crate::parties::{AddressInput, InstitutionInput};
 use crate::startup::State;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressJson {
     #[serde(default)]
@@ -20,7 +20,7 @@ pub struct AddressJson {
     city: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstitutionJson {
     name: String,
@@ -32,14 +32,14 @@ pub struct InstitutionJson {
     delivery: Vec<AddressJson>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonJson {
     name: String,
     email: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MembershipApplication {
     institution: InstitutionJson,
@@ -56,6 +56,23 @@ fn address(a: &AddressJson) -> AddressInput<'_> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/memberships",
+    tag = "memberships",
+    summary = "Apply for membership",
+    description = "An institution applies with its addresses, contact and buyers; the purchasing authority reviews the application.",
+    operation_id = "memberships_apply",
+    request_body = MembershipApplication,
+    security(()),
+    responses(
+        (status = 201, description = "Application received (Location names it)", body = super::openapi::MembershipCreated, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn apply(
     state: State,
     body: web::Json<MembershipApplication>,

@@ -5,13 +5,17 @@ pub mod admin_memberships;
 pub mod catalogue;
 pub mod memberships;
 pub mod oauth;
+pub mod openapi;
 pub mod orders;
 pub mod supplier;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/catalogue/lots", web::get().to(catalogue::lots))
+    cfg.app_data(web::PathConfig::default().error_handler(crate::api::problem::path_error))
+        .route("/openapi.json", web::get().to(openapi::serve))
+        .route("/docs", web::get().to(crate::web::api_docs::reference))
+        .route("/catalogue/lots", web::get().to(catalogue::lots))
         .route("/catalogue/products", web::get().to(catalogue::products))
         .route("/memberships", web::post().to(memberships::apply))
         .route("/admin/memberships", web::get().to(admin_memberships::list))

@@ -43,6 +43,22 @@ pub struct TokenRequest {
     client_secret: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/oauth/token",
+    tag = "oauth",
+    summary = "Access token",
+    description = "OAuth 2.0 client-credentials grant (RFC 6749 §4.4). The client authenticates with HTTP Basic or with the client_id and client_secret form fields, not both. Errors follow RFC 6749 §5.2.",
+    operation_id = "oauth_token",
+    request_body(content = super::openapi::TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "An access token", body = super::openapi::TokenResponse, content_type = "application/json"),
+        (status = 400, description = "invalid_request or unsupported_grant_type", body = super::openapi::OAuthErrorBody, content_type = "application/json"),
+        (status = 401, description = "invalid_client", body = super::openapi::OAuthErrorBody, content_type = "application/json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn token(
     state: State,
     request: HttpRequest,

@@ -16,14 +16,14 @@ use crate::ordering::view::{self, line_total, OrderView};
 use crate::ordering::{self, LineInput, PlaceOrder};
 use crate::startup::State;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineJson {
     sku: String,
     quantity: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrderJson {
     delivery_address_id: i64,
@@ -100,6 +100,26 @@ struct Created {
 }
 
 /// Places orders; with an `Idempotency-Key`, a retry returns the first answer unchanged.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders",
+    tag = "orders",
+    summary = "Place orders",
+    description = "Places the lines as one order per lot (institution clients). With an Idempotency-Key header a retry returns the first answer unchanged (Idempotent-Replayed: true).",
+    operation_id = "orders_create",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
+    request_body = NewOrderJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The orders placed", body = super::openapi::OrdersCreated, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn create(
     state: State,
     request: HttpRequest,
@@ -216,11 +236,29 @@ pub async fn create(
     Ok(response.body(body))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    tag = "orders",
+    summary = "Orders of the institution",
+    description = "The latest orders of the calling institution.",
+    operation_id = "orders_list",
+    params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The orders", body = super::openapi::OrderListing, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn list(
     state: State,
     client: InstitutionApi,
@@ -240,6 +278,23 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(json!({ "items": items, "total": items.len() })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}",
+    tag = "orders",
+    summary = "One order",
+    description = "An order of the calling institution.",
+    operation_id = "orders_show",
+    params(("id" = i64, Path, description = "The order id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order", body = super::openapi::Order, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn show(
     state: State,
     client: InstitutionApi,

@@ -96,7 +96,8 @@ fn load_item(conn: &mut Conn, assignment: &AssignmentRow) -> Result<Option<Value
     Ok(Some(item_json(assignment, &order, &number)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     status: Option<String>,
     updated_after: Option<chrono::DateTime<chrono::Utc>>,
@@ -106,6 +107,23 @@ pub struct FeedQuery {
 
 /// `GET /supplier/orders`: changes in the order they happened. Store `next_cursor` and send
 /// it back: nothing is missed or repeated, even while orders change between polls.
+#[utoipa::path(
+    get,
+    path = "/api/v1/supplier/orders",
+    tag = "supplier",
+    summary = "Order feed",
+    description = "Changes to the orders offered to the calling supplier, in the order they happened. Store next_cursor and send it back as cursor: nothing is missed or repeated.",
+    operation_id = "supplier_feed",
+    params(FeedQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the feed", body = super::openapi::SupplierFeed, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn feed(
     state: State,
     client: SupplierApi,
@@ -196,6 +214,24 @@ async fn answer_item(
 
 /// `GET /supplier/orders/{id}`: JSON, or with `Accept: application/xml` the PEPPOL BIS
 /// Ordering 3 Order (UBL 2.1) for suppliers whose systems read UBL.
+#[utoipa::path(
+    get,
+    path = "/api/v1/supplier/orders/{id}",
+    tag = "supplier",
+    summary = "One order",
+    description = "An order offered to the calling supplier: JSON, or with Accept: application/xml the PEPPOL BIS Ordering 3 Order (UBL 2.1).",
+    operation_id = "supplier_order_show",
+    params(("id" = i64, Path, description = "The order id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order", content((super::openapi::SupplierOrder = "application/json"), (String = "application/xml"))),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "UBL only: the order is no longer offered to you", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn show(
     state: State,
     request: actix_web::HttpRequest,
@@ -238,6 +274,25 @@ pub async fn show(
 /// `POST /supplier/order-responses`: the answers as a PEPPOL BIS Ordering 3 Order Response
 /// (UBL). AB acknowledges, AP accepts, RE rejects, CA accepts the lines with status 5 and
 /// sends those with status 7 down the cascade as a remainder order.
+#[utoipa::path(
+    post,
+    path = "/api/v1/supplier/order-responses",
+    tag = "supplier",
+    summary = "Order Response (UBL)",
+    description = "The answer as a PEPPOL BIS Ordering 3 Order Response: AB acknowledges, AP accepts, RE rejects, CA accepts the lines with status 5 and sends those with status 7 down the cascade.",
+    operation_id = "supplier_order_response",
+    request_body(content = String, content_type = "application/xml", description = "A UBL 2.1 OrderResponse document"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The effect of the response", body = super::openapi::OrderResponseResult, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order among those offered to you", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn order_response(
     state: State,
     client: SupplierApi,
@@ -349,7 +404,7 @@ where
     answer_item(state, supplier, order_id).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptJson {
     expected_delivery: NaiveDate,
@@ -361,6 +416,27 @@ pub struct AcceptJson {
     refused_skus: Vec<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/supplier/orders/{id}/accept",
+    tag = "supplier",
+    summary = "Accept an order",
+    description = "Accepts the order with an expected delivery date; refused_skus continue down the cascade as a remainder order.",
+    operation_id = "supplier_order_accept",
+    params(("id" = i64, Path, description = "The order id")),
+    request_body = AcceptJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order after the answer", body = super::openapi::SupplierOrder, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn accept(
     state: State,
     client: SupplierApi,
@@ -435,7 +511,7 @@ pub const DECLINE_CODES: [&str; 5] = [
     "other",
 ];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclineJson {
     reason_code: String,
@@ -443,6 +519,27 @@ pub struct DeclineJson {
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/supplier/orders/{id}/decline",
+    tag = "supplier",
+    summary = "Decline an order",
+    description = "Declines the order with a reason code; it goes to the next supplier of the cascade.",
+    operation_id = "supplier_order_decline",
+    params(("id" = i64, Path, description = "The order id")),
+    request_body = DeclineJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order after the answer", body = super::openapi::SupplierOrder, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn decline(
     state: State,
     client: SupplierApi,
@@ -470,7 +567,7 @@ pub async fn decline(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShipJson {
     date: NaiveDate,
@@ -480,6 +577,27 @@ pub struct ShipJson {
     tracking: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/supplier/orders/{id}/ship",
+    tag = "supplier",
+    summary = "Report shipment",
+    description = "Reports that an accepted order was shipped.",
+    operation_id = "supplier_order_ship",
+    params(("id" = i64, Path, description = "The order id")),
+    request_body = ShipJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order after the answer", body = super::openapi::SupplierOrder, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn ship(
     state: State,
     client: SupplierApi,
@@ -503,12 +621,33 @@ pub async fn ship(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeliverJson {
     date: NaiveDate,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/supplier/orders/{id}/deliver",
+    tag = "supplier",
+    summary = "Report delivery",
+    description = "Reports that an order was delivered.",
+    operation_id = "supplier_order_deliver",
+    params(("id" = i64, Path, description = "The order id")),
+    request_body = DeliverJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order after the answer", body = super::openapi::SupplierOrder, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn deliver(
     state: State,
     client: SupplierApi,
@@ -523,12 +662,33 @@ pub async fn deliver(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancellationJson {
     accept: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/supplier/orders/{id}/cancellation",
+    tag = "supplier",
+    summary = "Answer a cancellation request",
+    description = "Accepts or refuses the institution's request to cancel the order.",
+    operation_id = "supplier_order_cancellation",
+    params(("id" = i64, Path, description = "The order id")),
+    request_body = CancellationJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order after the answer", body = super::openapi::SupplierOrder, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn cancellation(
     state: State,
     client: SupplierApi,
@@ -543,7 +703,7 @@ pub async fn cancellation(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityItem {
     sku: String,
@@ -552,7 +712,7 @@ pub struct AvailabilityItem {
     unavailable_until: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityJson {
     items: Vec<AvailabilityItem>,
@@ -562,6 +722,25 @@ pub const MAX_AVAILABILITY_ITEMS: usize = 2000;
 
 /// `PUT /supplier/availability`: all the listed offers change, or none does. Routing and
 /// the catalogue use the new availability at once.
+#[utoipa::path(
+    put,
+    path = "/api/v1/supplier/availability",
+    tag = "supplier",
+    summary = "Availability of offers",
+    description = "Changes the availability of the listed offers, all or none.",
+    operation_id = "supplier_availability",
+    request_body = AvailabilityJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "How many offers changed", body = super::openapi::AvailabilityUpdated, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with the current state", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn availability(
     state: State,
     client: SupplierApi,
@@ -635,13 +814,31 @@ pub async fn availability(
     Ok(HttpResponse::Ok().json(json!({ "updated": updated })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookJson {
     url: String,
 }
 
 /// `PUT /supplier/webhook`: registers the endpoint and returns the signing secret, once.
+#[utoipa::path(
+    put,
+    path = "/api/v1/supplier/webhook",
+    tag = "supplier",
+    summary = "Register the webhook",
+    description = "Registers the endpoint notified of new, withdrawn and cancellation-requested orders; returns the signing secret once.",
+    operation_id = "supplier_webhook_register",
+    request_body = WebhookJson,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The webhook and its secret", body = super::openapi::WebhookRegistered, content_type = "application/json"),
+        (status = 400, description = "Malformed request: invalid query, JSON body or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn register_webhook(
     state: State,
     client: SupplierApi,
@@ -663,6 +860,21 @@ pub async fn register_webhook(
     })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/supplier/webhook",
+    tag = "supplier",
+    summary = "Remove the webhook",
+    description = "Stops notifications.",
+    operation_id = "supplier_webhook_delete",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn delete_webhook(state: State, client: SupplierApi) -> Result<HttpResponse, ApiError> {
     let supplier = supplier_id(&client.0)?;
     state
@@ -672,6 +884,21 @@ pub async fn delete_webhook(state: State, client: SupplierApi) -> Result<HttpRes
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/supplier/webhook/deliveries",
+    tag = "supplier",
+    summary = "Webhook deliveries",
+    description = "The latest deliveries to the calling supplier's webhook, newest first.",
+    operation_id = "supplier_webhook_deliveries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The deliveries", body = super::openapi::WebhookDeliveries, content_type = "application/json"),
+        (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn webhook_deliveries(
     state: State,
     client: SupplierApi,
