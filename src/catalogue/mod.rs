@@ -206,7 +206,8 @@ pub fn load(
             Some(lot_view(lot, category, today, products))
         })
         .collect();
-    // Only categories that have something published are worth offering as a filter.
+    // Every category is offered as a filter, published lots or not, so the list stays put as
+    // lots open and close.
     Ok(Catalogue {
         categories: categories
             .iter()
