@@ -1,4 +1,5 @@
-//! Translations live in Fluent message files (`templates/i18n/<lang>.ftl`), never in code.
+//! Translations live in Fluent message files (`templates/i18n/<lang>/<part>.ftl`), never in
+//! code.
 
 use std::collections::HashMap;
 
@@ -17,21 +18,26 @@ impl Translations {
     pub fn load() -> anyhow::Result<Translations> {
         let mut bundles = HashMap::new();
         for language in Language::ALL {
-            let path = format!("i18n/{}.ftl", language.code());
-            let file = Templates::get(&path)
-                .ok_or_else(|| anyhow::anyhow!("missing message file templates/{path}"))?;
-            let source = String::from_utf8(file.data.into_owned())?;
-            let resource = FluentResource::try_new(source).map_err(|(_, errors)| {
-                anyhow::anyhow!("templates/{path} has syntax errors: {errors:?}")
-            })?;
             let id: LanguageIdentifier = format!("{}-BE", language.code()).parse()?;
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Isolation marks would end up as invisible characters inside HTML attributes
             // and emails; our arguments are plain text.
             bundle.set_use_isolating(false);
-            bundle.add_resource(resource).map_err(|errors| {
-                anyhow::anyhow!("templates/{path}: duplicate messages {errors:?}")
-            })?;
+            let files = message_files(language);
+            if files.is_empty() {
+                anyhow::bail!("no message files under templates/i18n/{}/", language.code());
+            }
+            for path in files {
+                let file = Templates::get(&path)
+                    .ok_or_else(|| anyhow::anyhow!("missing message file templates/{path}"))?;
+                let source = String::from_utf8(file.data.into_owned())?;
+                let resource = FluentResource::try_new(source).map_err(|(_, errors)| {
+                    anyhow::anyhow!("templates/{path} has syntax errors: {errors:?}")
+                })?;
+                bundle.add_resource(resource).map_err(|errors| {
+                    anyhow::anyhow!("templates/{path}: duplicate messages {errors:?}")
+                })?;
+            }
             bundles.insert(language, bundle);
         }
         Ok(Translations { bundles })
@@ -65,25 +71,37 @@ impl Translations {
         self.text(language, key, None)
     }
 
-    /// Every message identifier of a language, to check both files stay in step.
+    /// Every message identifier of a language, to check both languages stay in step.
     pub fn keys(language: Language) -> Vec<String> {
-        let path = format!("i18n/{}.ftl", language.code());
-        let Some(file) = Templates::get(&path) else {
-            return Vec::new();
-        };
-        let source = String::from_utf8_lossy(&file.data).into_owned();
-        let resource = match FluentResource::try_new(source) {
-            Ok(resource) => resource,
-            Err((resource, _)) => resource,
-        };
-        resource
-            .entries()
-            .filter_map(|entry| match entry {
+        let mut keys = Vec::new();
+        for path in message_files(language) {
+            let Some(file) = Templates::get(&path) else {
+                continue;
+            };
+            let source = String::from_utf8_lossy(&file.data).into_owned();
+            let resource = match FluentResource::try_new(source) {
+                Ok(resource) => resource,
+                Err((resource, _)) => resource,
+            };
+            keys.extend(resource.entries().filter_map(|entry| match entry {
                 fluent_syntax::ast::Entry::Message(message) => Some(message.id.name.to_owned()),
                 _ => None,
-            })
-            .collect()
+            }));
+        }
+        keys
     }
+}
+
+/// The message files of a language, one per part of the product
+/// (`templates/i18n/<lang>/*.ftl`), in a stable order.
+fn message_files(language: Language) -> Vec<String> {
+    let prefix = format!("i18n/{}/", language.code());
+    let mut files: Vec<String> = Templates::iter()
+        .filter(|path| path.starts_with(&prefix) && path.ends_with(".ftl"))
+        .map(|path| path.into_owned())
+        .collect();
+    files.sort();
+    files
 }
 
 /// Builds Fluent arguments from JSON values (as handlebars passes them).
@@ -118,8 +136,8 @@ mod tests {
         nl.sort();
         let only_fr: Vec<_> = fr.iter().filter(|k| !nl.contains(k)).collect();
         let only_nl: Vec<_> = nl.iter().filter(|k| !fr.contains(k)).collect();
-        assert!(only_fr.is_empty(), "missing in nl.ftl: {only_fr:?}");
-        assert!(only_nl.is_empty(), "missing in fr.ftl: {only_nl:?}");
+        assert!(only_fr.is_empty(), "missing in Dutch: {only_fr:?}");
+        assert!(only_nl.is_empty(), "missing in French: {only_nl:?}");
     }
 
     #[test]

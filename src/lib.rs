@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod i18n;
 pub mod mail;
 pub mod membership;

@@ -1,10 +1,16 @@
 //! Version 1 of the API.
 
 pub mod admin;
+pub mod admin_audit;
+pub mod admin_catalogue;
+pub mod admin_import;
 pub mod admin_memberships;
+pub mod admin_reports;
+pub mod admin_suppliers;
 pub mod catalogue;
 pub mod memberships;
 pub mod oauth;
+pub mod open_data;
 pub mod openapi;
 pub mod orders;
 pub mod supplier;
@@ -102,5 +108,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/api-clients/{client_id}")
                 .route(web::delete().to(admin::revoke_client)),
         )
+        .configure(admin_catalogue::configure)
+        .configure(admin_suppliers::configure)
+        .configure(admin_import::configure)
+        .configure(admin_reports::configure)
+        .configure(admin_audit::configure)
+        .configure(open_data::configure)
         .default_service(web::to(crate::web::errors::not_found));
 }

@@ -1,6 +1,11 @@
 //! The purchasing authority's back office (admins only).
 
+pub mod audit;
+pub mod catalogue_admin;
+pub mod import;
 pub mod memberships;
+pub mod reports;
+pub mod suppliers;
 
 use actix_web::web;
 
@@ -26,5 +31,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/memberships/{id}/users",
             web::post().to(memberships::add_user),
-        );
+        )
+        .configure(catalogue_admin::configure)
+        .configure(suppliers::configure)
+        .configure(import::configure)
+        .configure(reports::configure)
+        .configure(audit::configure);
 }

@@ -1,0 +1,5 @@
+//! The audit trail for admins (JSON).
+
+use actix_web::web;
+
+pub fn configure(_cfg: &mut web::ServiceConfig) {}

@@ -1,0 +1,5 @@
+//! Catalogue import for admins (JSON).
+
+use actix_web::web;
+
+pub fn configure(_cfg: &mut web::ServiceConfig) {}

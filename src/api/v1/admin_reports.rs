@@ -1,0 +1,5 @@
+//! Reports for admins (JSON).
+
+use actix_web::web;
+
+pub fn configure(_cfg: &mut web::ServiceConfig) {}

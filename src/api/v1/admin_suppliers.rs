@@ -1,0 +1,5 @@
+//! Suppliers for admins (JSON).
+
+use actix_web::web;
+
+pub fn configure(_cfg: &mut web::ServiceConfig) {}
