@@ -329,7 +329,7 @@ async fn supplier_api_changes_appear_with_the_client_as_actor(backend: Backend) 
         details,
         json!({"after": [{"sku": "SOAP-1", "available": false, "unavailable_until": "2026-04-01"}]})
     );
-    assert_eq!(events[0].actor_client_id.is_some(), true);
+    assert!(events[0].actor_client_id.is_some());
     let registered: Value = serde_json::from_str(&events[1].details).unwrap();
     assert_eq!(
         registered,
