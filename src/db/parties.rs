@@ -267,3 +267,143 @@ pub fn set_password(conn: &mut Conn, user_id: i64, hash: &str, now: NaiveDateTim
         .execute(c))?;
     Ok(())
 }
+
+// --- Supplier admin
+
+/// A supplier as the back office sees it: whether a webhook is set, never its secret.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = suppliers)]
+pub struct SupplierAdminRow {
+    pub id: i64,
+    pub enterprise_number: String,
+    pub name: String,
+    pub email: String,
+    pub language: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub webhook_url: Option<String>,
+}
+
+pub fn suppliers_for_admin(conn: &mut Conn) -> DbResult<Vec<SupplierAdminRow>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .order((suppliers::name.asc(), suppliers::id.asc()))
+        .select(SupplierAdminRow::as_select())
+        .load(c))?)
+}
+
+pub fn supplier_for_admin(conn: &mut Conn, id: i64) -> DbResult<Option<SupplierAdminRow>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .find(id)
+        .select(SupplierAdminRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn update_supplier_details(
+    conn: &mut Conn,
+    id: i64,
+    name: &str,
+    email: &str,
+    language: &str,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::update(suppliers::table.find(id))
+        .set((
+            suppliers::name.eq(name),
+            suppliers::email.eq(email),
+            suppliers::language.eq(language),
+            suppliers::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Changes the status only from `from`, so two admins acting at once cannot both succeed;
+/// returns whether it changed.
+pub fn set_supplier_status(
+    conn: &mut Conn,
+    id: i64,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> DbResult<bool> {
+    let updated = with_conn!(conn, |c| diesel::update(
+        suppliers::table
+            .filter(suppliers::id.eq(id))
+            .filter(suppliers::status.eq(from))
+    )
+    .set((suppliers::status.eq(to), suppliers::updated_at.eq(now)))
+    .execute(c))?;
+    Ok(updated > 0)
+}
+
+pub fn supplier_by_enterprise_number(
+    conn: &mut Conn,
+    number: &str,
+) -> DbResult<Option<SupplierAdminRow>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .filter(suppliers::enterprise_number.eq(number))
+        .select(SupplierAdminRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// One place a supplier holds in a lot's cascade.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CascadePlace {
+    pub supplier_id: i64,
+    pub lot_id: i64,
+    pub lot_reference: String,
+    pub rank: i32,
+    pub active: bool,
+}
+
+/// The cascade places of the given suppliers (all suppliers when `None`), by lot reference.
+pub fn cascade_places(conn: &mut Conn, supplier: Option<i64>) -> DbResult<Vec<CascadePlace>> {
+    use super::schema::{cascade_entries, lots};
+    let rows: Vec<(i64, i64, String, i32, bool)> = with_conn!(conn, |c| {
+        let mut query = cascade_entries::table
+            .inner_join(lots::table)
+            .select((
+                cascade_entries::supplier_id,
+                lots::id,
+                lots::reference,
+                cascade_entries::rank,
+                cascade_entries::active,
+            ))
+            .order((lots::reference.asc(), cascade_entries::rank.asc()))
+            .into_boxed();
+        if let Some(id) = supplier {
+            query = query.filter(cascade_entries::supplier_id.eq(id));
+        }
+        query.load(c)
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(supplier_id, lot_id, lot_reference, rank, active)| CascadePlace {
+                supplier_id,
+                lot_id,
+                lot_reference,
+                rank,
+                active,
+            },
+        )
+        .collect())
+}
+
+/// How many API clients each supplier has that are not revoked.
+pub fn active_client_counts(conn: &mut Conn) -> DbResult<Vec<(i64, i64)>> {
+    use super::schema::api_clients;
+    let rows: Vec<Option<i64>> = with_conn!(conn, |c| api_clients::table
+        .filter(api_clients::supplier_id.is_not_null())
+        .filter(api_clients::revoked_at.is_null())
+        .select(api_clients::supplier_id)
+        .load(c))?;
+    let mut counts: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    for id in rows.into_iter().flatten() {
+        *counts.entry(id).or_default() += 1;
+    }
+    Ok(counts.into_iter().collect())
+}

@@ -499,6 +499,12 @@ impl Modify for Security {
         admin::issue_client,
         admin::revoke_client,
         admin::webhook_deliveries,
+        admin_suppliers::create,
+        admin_suppliers::show,
+        admin_suppliers::update,
+        admin_suppliers::suspend,
+        admin_suppliers::reactivate,
+        admin_audit::list,
     ),
     modifiers(&Security),
     tags(

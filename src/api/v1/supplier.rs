@@ -755,6 +755,7 @@ pub async fn availability(
     }
     let now = state.clock.now_naive();
     let today = state.clock.today();
+    let actor = client.0.clone();
     let updated = state
         .pool
         .run(move |conn| {
@@ -807,6 +808,25 @@ pub async fn availability(
                         .execute(c))
                     .map_err(DbError::from)?;
                 }
+                let changed: Vec<_> = items
+                    .iter()
+                    .map(|item| {
+                        json!({
+                            "sku": item.sku.trim().to_uppercase(),
+                            "available": item.available,
+                            "unavailable_until": item.unavailable_until,
+                        })
+                    })
+                    .collect();
+                crate::audit::record(
+                    conn,
+                    now,
+                    &actor,
+                    "supplier.availability_changed",
+                    "supplier",
+                    Some(supplier),
+                    json!({ "after": changed }),
+                )?;
                 Ok::<_, ServiceError>(targets.len())
             })
         })
@@ -847,9 +867,27 @@ pub async fn register_webhook(
     let supplier = supplier_id(&client.0)?;
     let url = crate::webhooks::validate_url(&body.url, state.settings.is_development())?;
     let stored = url.clone();
+    let now = state.clock.now_naive();
+    let actor = client.0.clone();
     let secret = state
         .pool
-        .run(move |conn| crate::webhooks::register(conn, supplier, &stored))
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let before = crate::webhooks::endpoint(conn, supplier)?;
+                let secret = crate::webhooks::register(conn, supplier, &stored)?;
+                // The signing secret stays out of the trail.
+                crate::audit::record(
+                    conn,
+                    now,
+                    &actor,
+                    "supplier.webhook_registered",
+                    "supplier",
+                    Some(supplier),
+                    json!({ "before": { "url": before }, "after": { "url": stored } }),
+                )?;
+                Ok::<_, DbError>(secret)
+            })
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({
         "url": url,
@@ -877,9 +915,28 @@ pub async fn register_webhook(
 )]
 pub async fn delete_webhook(state: State, client: SupplierApi) -> Result<HttpResponse, ApiError> {
     let supplier = supplier_id(&client.0)?;
+    let now = state.clock.now_naive();
+    let actor = client.0.clone();
     state
         .pool
-        .run(move |conn| crate::webhooks::unregister(conn, supplier))
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let before = crate::webhooks::endpoint(conn, supplier)?;
+                crate::webhooks::unregister(conn, supplier)?;
+                if before.is_some() {
+                    crate::audit::record(
+                        conn,
+                        now,
+                        &actor,
+                        "supplier.webhook_removed",
+                        "supplier",
+                        Some(supplier),
+                        json!({ "before": { "url": before }, "after": { "url": null } }),
+                    )?;
+                }
+                Ok::<_, DbError>(())
+            })
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
