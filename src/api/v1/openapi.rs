@@ -499,6 +499,7 @@ impl Modify for Security {
         admin::issue_client,
         admin::revoke_client,
         admin::webhook_deliveries,
+        admin_reports::show,
     ),
     modifiers(&Security),
     tags(
