@@ -85,7 +85,13 @@ fn open_svg(out: &mut String, id: &str, width: u32, height: u32, title: &str, de
 }
 
 /// A horizontal bar chart: one row per bar, the label on the left, the value after the bar.
-pub fn horizontal_bars(id: &str, title: &str, desc: &str, axis_label: &str, bars: &[Bar]) -> String {
+pub fn horizontal_bars(
+    id: &str,
+    title: &str,
+    desc: &str,
+    axis_label: &str,
+    bars: &[Bar],
+) -> String {
     horizontal_bars_against(id, title, desc, axis_label, bars, max_value(bars))
 }
 
@@ -226,8 +232,17 @@ mod tests {
                 let name = tag.split_whitespace().next().unwrap().to_owned();
                 stack.push(name);
             }
-            let text = &rest[end + 1..rest[end + 1..].find('<').map_or(rest.len(), |i| i + end + 1)];
-            assert!(!text.contains('&') || text.contains("&amp;") || text.contains("&lt;") || text.contains("&quot;") || text.contains("&gt;"));
+            let text = &rest[end + 1
+                ..rest[end + 1..]
+                    .find('<')
+                    .map_or(rest.len(), |i| i + end + 1)];
+            assert!(
+                !text.contains('&')
+                    || text.contains("&amp;")
+                    || text.contains("&lt;")
+                    || text.contains("&quot;")
+                    || text.contains("&gt;")
+            );
             rest = &rest[end + 1..];
         }
         assert!(stack.is_empty(), "unclosed {stack:?}");
@@ -235,7 +250,13 @@ mod tests {
 
     #[test]
     fn horizontal_bars_are_proportional_and_accessible() {
-        let svg = horizontal_bars("members", "Members", "Members per authority", "members", &bars());
+        let svg = horizontal_bars(
+            "members",
+            "Members",
+            "Members per authority",
+            "members",
+            &bars(),
+        );
         assert_well_formed(&svg);
         assert!(svg.contains(r#"role="img""#));
         assert!(svg.contains(r#"<title id="members-title">Members</title>"#));
@@ -257,7 +278,10 @@ mod tests {
             "Sales per month",
             "month",
             "EUR",
-            &[Bar::new("2026-01", 50, "0,50 €"), Bar::new("2026-02", 200, "2,00 €")],
+            &[
+                Bar::new("2026-01", 50, "0,50 €"),
+                Bar::new("2026-02", 200, "2,00 €"),
+            ],
         );
         assert_well_formed(&svg);
         let h = widths(&svg, "height");
@@ -278,7 +302,9 @@ mod tests {
 
     #[test]
     fn the_rest_is_summed_as_other() {
-        let bars: Vec<Bar> = (1..=6).map(|i| Bar::new(format!("p{i}"), i * 10, "")).collect();
+        let bars: Vec<Bar> = (1..=6)
+            .map(|i| Bar::new(format!("p{i}"), i * 10, ""))
+            .collect();
         let top = top_with_other(bars, 3, "other", |v| v.to_string());
         let labels: Vec<_> = top.iter().map(|b| b.label.as_str()).collect();
         assert_eq!(labels, ["p6", "p5", "p4", "other"]);

@@ -27,11 +27,23 @@ use crate::export::{Cell, Table};
 use crate::validation::ValidationErrors;
 
 /// Order statuses whose amounts count as sales.
-pub const SALES_STATUSES: [&str; 4] = ["confirmed", "cancellation_requested", "shipped", "delivered"];
+pub const SALES_STATUSES: [&str; 4] = [
+    "confirmed",
+    "cancellation_requested",
+    "shipped",
+    "delivered",
+];
 
 /// The reports, by the name their URLs use.
 pub const REPORTS: [&str; 8] = [
-    "members", "months", "products", "lots", "ranks", "suppliers", "service", "breaches",
+    "members",
+    "months",
+    "products",
+    "lots",
+    "ranks",
+    "suppliers",
+    "service",
+    "breaches",
 ];
 
 /// Longest period a report may cover: a safeguard against accidental full-history scans
@@ -67,25 +79,34 @@ impl Filters {
     ) -> Result<Filters, ValidationErrors> {
         let defaults = Filters::default_for(today);
         let mut errors = ValidationErrors::new();
-        let mut date = |field: &str, value: Option<&str>, default: NaiveDate| {
-            match value.map(str::trim).filter(|v| !v.is_empty()) {
-                None => Some(default),
-                Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                    Ok(day) if (1900..=9000).contains(&day.year()) => Some(day),
-                    _ => {
-                        errors.add(field, "report-date-invalid", "a date as YYYY-MM-DD");
-                        None
-                    }
-                },
-            }
+        let mut date = |field: &str, value: Option<&str>, default: NaiveDate| match value
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            None => Some(default),
+            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(day) if (1900..=9000).contains(&day.year()) => Some(day),
+                _ => {
+                    errors.add(field, "report-date-invalid", "a date as YYYY-MM-DD");
+                    None
+                }
+            },
         };
         let from = date("from", from, defaults.from);
         let until = date("until", until, defaults.until);
         if let (Some(from), Some(until)) = (from, until) {
             if from > until {
-                errors.add("until", "report-range-reversed", "the end date comes before the start date");
+                errors.add(
+                    "until",
+                    "report-range-reversed",
+                    "the end date comes before the start date",
+                );
             } else if (until - from).num_days() > MAX_RANGE_DAYS {
-                errors.add("until", "report-range-too-long", format!("at most {MAX_RANGE_DAYS} days"));
+                errors.add(
+                    "until",
+                    "report-range-too-long",
+                    format!("at most {MAX_RANGE_DAYS} days"),
+                );
             }
         }
         let authority = authority
@@ -93,7 +114,11 @@ impl Filters {
             .filter(|a| !a.is_empty())
             .map(str::to_owned);
         if authority.as_ref().is_some_and(|a| a.len() > 40) {
-            errors.add("authority", "report-authority-unknown", "no such competent authority");
+            errors.add(
+                "authority",
+                "report-authority-unknown",
+                "no such competent authority",
+            );
         }
         errors.into_result()?;
         Ok(Filters {
@@ -173,12 +198,18 @@ pub fn share(part: i64, whole: i64) -> Option<Decimal> {
     if whole <= 0 {
         return None;
     }
-    Decimal::from(part).checked_div(Decimal::from(whole))
+    Decimal::from(part)
+        .checked_div(Decimal::from(whole))
+        .map(|s| s.normalize())
 }
 
 /// How many Belgian working days after its due date an order was (or is, still undelivered)
 /// delivered; zero when on time.
-pub fn working_days_late(calendar: &BelgianCalendar, due: NaiveDate, delivered_or_today: NaiveDate) -> u32 {
+pub fn working_days_late(
+    calendar: &BelgianCalendar,
+    due: NaiveDate,
+    delivered_or_today: NaiveDate,
+) -> u32 {
     calendar.working_days_between(due, delivered_or_today)
 }
 
@@ -491,7 +522,12 @@ pub fn per_lot(
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.amounts.gross_cents.cmp(&a.amounts.gross_cents).then(a.reference.cmp(&b.reference)));
+    rows.sort_by(|a, b| {
+        b.amounts
+            .gross_cents
+            .cmp(&a.amounts.gross_cents)
+            .then(a.reference.cmp(&b.reference))
+    });
     Ok(rows)
 }
 
@@ -517,16 +553,18 @@ pub fn per_product(rows: &[ProductRateSum]) -> Result<Vec<ProductRow>, MoneyErro
         let rate = VatRate::from_basis_points(row.rate_basis_points.max(0) as u32)
             .map_err(|_| MoneyError::Overflow)?;
         let gross = add(row.net, rate.vat_on(row.net)?)?;
-        let entry = by_product.entry(row.product_id).or_insert_with(|| ProductRow {
-            product_id: row.product_id,
-            sku: row.sku.clone(),
-            name_fr: row.name_fr.clone(),
-            name_nl: row.name_nl.clone(),
-            lot: row.lot.clone(),
-            quantity: 0,
-            net_cents: Cents::ZERO,
-            gross_cents: Cents::ZERO,
-        });
+        let entry = by_product
+            .entry(row.product_id)
+            .or_insert_with(|| ProductRow {
+                product_id: row.product_id,
+                sku: row.sku.clone(),
+                name_fr: row.name_fr.clone(),
+                name_nl: row.name_nl.clone(),
+                lot: row.lot.clone(),
+                quantity: 0,
+                net_cents: Cents::ZERO,
+                gross_cents: Cents::ZERO,
+            });
         entry.quantity += row.quantity;
         entry.net_cents = add(entry.net_cents, row.net)?;
         entry.gross_cents = add(entry.gross_cents, gross)?;
@@ -555,7 +593,10 @@ pub fn cascade(
     let mut ranks: BTreeMap<i32, Outcomes> = (1..=5).map(|r| (r, Outcomes::default())).collect();
     let mut suppliers: BTreeMap<i64, (Outcomes, Amounts)> = BTreeMap::new();
     for offer in offers {
-        ranks.entry(offer.rank).or_default().count(offer.outcome.as_deref(), offer.count);
+        ranks
+            .entry(offer.rank)
+            .or_default()
+            .count(offer.outcome.as_deref(), offer.count);
         suppliers
             .entry(offer.supplier_id)
             .or_insert((Outcomes::default(), Amounts::ZERO))
@@ -583,12 +624,20 @@ pub fn cascade(
         .into_iter()
         .map(|(supplier_id, (outcomes, sales))| SupplierRow {
             supplier_id,
-            name: supplier_names.get(&supplier_id).cloned().unwrap_or_default(),
+            name: supplier_names
+                .get(&supplier_id)
+                .cloned()
+                .unwrap_or_default(),
             outcomes,
             sales,
         })
         .collect();
-    suppliers.sort_by(|a, b| b.sales.gross_cents.cmp(&a.sales.gross_cents).then(a.name.cmp(&b.name)));
+    suppliers.sort_by(|a, b| {
+        b.sales
+            .gross_cents
+            .cmp(&a.sales.gross_cents)
+            .then(a.name.cmp(&b.name))
+    });
     Ok((ranks, suppliers))
 }
 
@@ -597,7 +646,9 @@ fn brussels_day(instant: NaiveDateTime) -> NaiveDate {
 }
 
 fn hours(minutes: i64) -> Decimal {
-    (Decimal::from(minutes) / Decimal::from(60)).round_dp(2)
+    (Decimal::from(minutes) / Decimal::from(60))
+        .round_dp(2)
+        .normalize()
 }
 
 /// Confirmation within 24 hours, median time to confirmation, delivery within the promised
@@ -620,7 +671,8 @@ pub fn service_levels(
             continue;
         }
         let waited = order.confirmed_at.map(|at| at - order.placed_at);
-        let settled = waited.is_some() || order.status == "unfulfilled" || order.breach_at.is_some();
+        let settled =
+            waited.is_some() || order.status == "unfulfilled" || order.breach_at.is_some();
         if settled {
             considered += 1;
         }
@@ -630,7 +682,8 @@ pub fn service_levels(
                 within += 1;
             }
         }
-        let late_confirmation = order.breach_at.is_some() || waited.is_some_and(|w| w > confirmation_limit);
+        let late_confirmation =
+            order.breach_at.is_some() || waited.is_some_and(|w| w > confirmation_limit);
         let breach = |kind: &str, delivered_on: Option<NaiveDate>, late: Option<u32>| Breach {
             order_id: order.order_id,
             reference: order.reference.clone(),
@@ -655,14 +708,21 @@ pub fn service_levels(
                 let late = working_days_late(calendar, order.delivery_due, day);
                 breaches.push(breach("delivery", Some(day), Some(late)));
             }
-        } else if matches!(order.status.as_str(), "confirmed" | "shipped" | "cancellation_requested")
-            && order.delivery_due < today
+        } else if matches!(
+            order.status.as_str(),
+            "confirmed" | "shipped" | "cancellation_requested"
+        ) && order.delivery_due < today
         {
             let late = working_days_late(calendar, order.delivery_due, today);
             breaches.push(breach("overdue", None, Some(late)));
         }
     }
-    breaches.sort_by(|a, b| a.placed_at.cmp(&b.placed_at).then(a.order_id.cmp(&b.order_id)).then(a.kind.cmp(&b.kind)));
+    breaches.sort_by(|a, b| {
+        a.placed_at
+            .cmp(&b.placed_at)
+            .then(a.order_id.cmp(&b.order_id))
+            .then(a.kind.cmp(&b.kind))
+    });
     let confirmed = minutes.len() as i64;
     let median_minutes = median(&mut minutes);
     ServiceLevels {
@@ -694,25 +754,51 @@ fn ratio(value: Option<Decimal>) -> Cell {
 }
 
 /// The report `name` as a table, headers in `language` (`t` translates message keys).
-pub fn table(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str) -> String) -> Option<Table> {
+pub fn table(
+    reports: &Reports,
+    name: &str,
+    language: Language,
+    t: &dyn Fn(&str) -> String,
+) -> Option<Table> {
     let headers = |keys: &[&str]| keys.iter().map(|k| t(k)).collect::<Vec<_>>();
     let money = |c: Cents| Cell::Money(c);
     let table = match name {
         "members" => {
-            let mut table = Table::new(t("report-members-sheet"), headers(&["report-col-authority", "report-col-members"]));
+            let mut table = Table::new(
+                t("report-members-sheet"),
+                headers(&["report-col-authority", "report-col-members"]),
+            );
             for row in &reports.members {
-                table.push(vec![Cell::text(localised(language, &row.name_fr, &row.name_nl)), Cell::Integer(row.members)]);
+                table.push(vec![
+                    Cell::text(localised(language, &row.name_fr, &row.name_nl)),
+                    Cell::Integer(row.members),
+                ]);
             }
-            table.push(vec![Cell::text(t("report-total")), Cell::Integer(reports.members_total)]);
+            table.push(vec![
+                Cell::text(t("report-total")),
+                Cell::Integer(reports.members_total),
+            ]);
             table
         }
         "months" => {
             let mut table = Table::new(
                 t("report-months-sheet"),
-                headers(&["report-col-month", "report-col-orders", "report-col-net", "report-col-vat", "report-col-gross"]),
+                headers(&[
+                    "report-col-month",
+                    "report-col-orders",
+                    "report-col-net",
+                    "report-col-vat",
+                    "report-col-gross",
+                ]),
             );
             let mut push = |label: String, a: &Amounts| {
-                table.push(vec![Cell::Text(label), Cell::Integer(a.orders), money(a.net_cents), money(a.vat_cents), money(a.gross_cents)]);
+                table.push(vec![
+                    Cell::Text(label),
+                    Cell::Integer(a.orders),
+                    money(a.net_cents),
+                    money(a.vat_cents),
+                    money(a.gross_cents),
+                ]);
             };
             for row in &reports.months {
                 push(row.month.clone(), &row.amounts);
@@ -723,7 +809,14 @@ pub fn table(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str)
         "products" => {
             let mut table = Table::new(
                 t("report-products-sheet"),
-                headers(&["report-col-sku", "report-col-product", "report-col-lot", "report-col-quantity", "report-col-net", "report-col-gross"]),
+                headers(&[
+                    "report-col-sku",
+                    "report-col-product",
+                    "report-col-lot",
+                    "report-col-quantity",
+                    "report-col-net",
+                    "report-col-gross",
+                ]),
             );
             for row in &reports.products {
                 table.push(vec![
@@ -740,7 +833,15 @@ pub fn table(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str)
         "lots" => {
             let mut table = Table::new(
                 t("report-lots-sheet"),
-                headers(&["report-col-lot", "report-col-title", "report-col-orders", "report-col-quantity", "report-col-net", "report-col-vat", "report-col-gross"]),
+                headers(&[
+                    "report-col-lot",
+                    "report-col-title",
+                    "report-col-orders",
+                    "report-col-quantity",
+                    "report-col-net",
+                    "report-col-vat",
+                    "report-col-gross",
+                ]),
             );
             for row in &reports.lots {
                 table.push(vec![
@@ -758,7 +859,14 @@ pub fn table(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str)
         "ranks" => {
             let mut table = Table::new(
                 t("report-ranks-sheet"),
-                headers(&["report-col-rank", "report-col-offered", "report-col-accepted", "report-col-declined", "report-col-timed-out", "report-col-failed-share"]),
+                headers(&[
+                    "report-col-rank",
+                    "report-col-offered",
+                    "report-col-accepted",
+                    "report-col-declined",
+                    "report-col-timed-out",
+                    "report-col-failed-share",
+                ]),
             );
             for row in &reports.ranks {
                 let o = &row.outcomes;
@@ -776,7 +884,16 @@ pub fn table(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str)
         "suppliers" => {
             let mut table = Table::new(
                 t("report-suppliers-sheet"),
-                headers(&["report-col-supplier", "report-col-offered", "report-col-accepted", "report-col-declined", "report-col-timed-out", "report-col-orders", "report-col-net", "report-col-gross"]),
+                headers(&[
+                    "report-col-supplier",
+                    "report-col-offered",
+                    "report-col-accepted",
+                    "report-col-declined",
+                    "report-col-timed-out",
+                    "report-col-orders",
+                    "report-col-net",
+                    "report-col-gross",
+                ]),
             );
             for row in &reports.suppliers {
                 let o = &row.outcomes;
@@ -795,23 +912,56 @@ pub fn table(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str)
         }
         "service" => {
             let s = &reports.service;
-            let mut table = Table::new(t("report-service-sheet"), headers(&["report-col-measure", "report-col-value"]));
-            table.push(vec![Cell::text(t("report-service-considered")), Cell::Integer(s.orders_considered)]);
-            table.push(vec![Cell::text(t("report-service-within-24h")), Cell::Integer(s.confirmed_within_24h)]);
-            table.push(vec![Cell::text(t("report-service-within-24h-share")), ratio(s.confirmed_within_24h_share)]);
+            let mut table = Table::new(
+                t("report-service-sheet"),
+                headers(&["report-col-measure", "report-col-value"]),
+            );
+            table.push(vec![
+                Cell::text(t("report-service-considered")),
+                Cell::Integer(s.orders_considered),
+            ]);
+            table.push(vec![
+                Cell::text(t("report-service-within-24h")),
+                Cell::Integer(s.confirmed_within_24h),
+            ]);
+            table.push(vec![
+                Cell::text(t("report-service-within-24h-share")),
+                ratio(s.confirmed_within_24h_share),
+            ]);
             table.push(vec![
                 Cell::text(t("report-service-median-hours")),
-                s.median_hours_to_confirmation.map(Cell::Decimal).unwrap_or(Cell::Empty),
+                s.median_hours_to_confirmation
+                    .map(Cell::Decimal)
+                    .unwrap_or(Cell::Empty),
             ]);
-            table.push(vec![Cell::text(t("report-service-delivered")), Cell::Integer(s.delivered)]);
-            table.push(vec![Cell::text(t("report-service-on-time")), Cell::Integer(s.delivered_on_time)]);
-            table.push(vec![Cell::text(t("report-service-on-time-share")), ratio(s.delivered_on_time_share)]);
+            table.push(vec![
+                Cell::text(t("report-service-delivered")),
+                Cell::Integer(s.delivered),
+            ]);
+            table.push(vec![
+                Cell::text(t("report-service-on-time")),
+                Cell::Integer(s.delivered_on_time),
+            ]);
+            table.push(vec![
+                Cell::text(t("report-service-on-time-share")),
+                ratio(s.delivered_on_time_share),
+            ]);
             table
         }
         "breaches" => {
             let mut table = Table::new(
                 t("report-breaches-sheet"),
-                headers(&["report-col-order", "report-col-institution", "report-col-kind", "report-col-placed", "report-col-confirmed", "report-col-hours", "report-col-due", "report-col-delivered", "report-col-days-late"]),
+                headers(&[
+                    "report-col-order",
+                    "report-col-institution",
+                    "report-col-kind",
+                    "report-col-placed",
+                    "report-col-confirmed",
+                    "report-col-hours",
+                    "report-col-due",
+                    "report-col-delivered",
+                    "report-col-days-late",
+                ]),
             );
             for b in &reports.service.breaches {
                 table.push(vec![
@@ -820,10 +970,14 @@ pub fn table(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str)
                     Cell::text(t(&format!("report-kind-{}", b.kind))),
                     Cell::DateTime(b.placed_at),
                     b.confirmed_at.map(Cell::DateTime).unwrap_or(Cell::Empty),
-                    b.hours_to_confirmation.map(Cell::Decimal).unwrap_or(Cell::Empty),
+                    b.hours_to_confirmation
+                        .map(Cell::Decimal)
+                        .unwrap_or(Cell::Empty),
                     Cell::Date(b.delivery_due),
                     b.delivered_on.map(Cell::Date).unwrap_or(Cell::Empty),
-                    b.working_days_late.map(|d| Cell::Integer(i64::from(d))).unwrap_or(Cell::Empty),
+                    b.working_days_late
+                        .map(|d| Cell::Integer(i64::from(d)))
+                        .unwrap_or(Cell::Empty),
                 ]);
             }
             table
@@ -842,7 +996,9 @@ pub fn json(reports: &Reports, name: &str) -> Option<serde_json::Value> {
         "months" => json!({ "rows": reports.months, "total": reports.months_total }),
         "products" => json!({ "rows": reports.products }),
         "lots" => json!({ "rows": reports.lots }),
-        "ranks" => json!({ "rows": reports.ranks, "rank1_failed_share": reports.rank1_failed_share }),
+        "ranks" => {
+            json!({ "rows": reports.ranks, "rank1_failed_share": reports.rank1_failed_share })
+        }
         "suppliers" => json!({ "rows": reports.suppliers }),
         "service" => {
             let mut value = json!(reports.service);
@@ -887,26 +1043,60 @@ mod tests {
     #[test]
     fn filters_refuse_bad_dates_and_reversed_ranges() {
         let e = Filters::parse(Some("2026-13-01"), Some("x"), None, d(2026, 3, 10)).unwrap_err();
-        let fields: Vec<_> = e.errors.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
-        assert_eq!(fields, [("from", "report-date-invalid"), ("until", "report-date-invalid")]);
-        let e = Filters::parse(Some("2026-03-02"), Some("2026-03-01"), None, d(2026, 3, 10)).unwrap_err();
+        let fields: Vec<_> = e
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("from", "report-date-invalid"),
+                ("until", "report-date-invalid")
+            ]
+        );
+        let e = Filters::parse(Some("2026-03-02"), Some("2026-03-01"), None, d(2026, 3, 10))
+            .unwrap_err();
         assert_eq!(e.errors[0].code, "report-range-reversed");
-        let e = Filters::parse(Some("2000-01-01"), Some("2026-03-01"), None, d(2026, 3, 10)).unwrap_err();
+        let e = Filters::parse(Some("2000-01-01"), Some("2026-03-01"), None, d(2026, 3, 10))
+            .unwrap_err();
         assert_eq!(e.errors[0].code, "report-range-too-long");
-        let f = Filters::parse(Some(" 2026-01-01 "), Some("2026-01-31"), Some("COCOF"), d(2026, 3, 10)).unwrap();
+        let f = Filters::parse(
+            Some(" 2026-01-01 "),
+            Some("2026-01-31"),
+            Some("COCOF"),
+            d(2026, 3, 10),
+        )
+        .unwrap();
         assert_eq!(f.authority.as_deref(), Some("COCOF"));
     }
 
     #[test]
     fn the_window_is_brussels_midnight_to_midnight() {
         // Winter: UTC+1; summer: UTC+2; the period may span the change.
-        assert_eq!(brussels_midnight_utc(d(2026, 1, 15)), at(2026, 1, 14, 23, 0));
+        assert_eq!(
+            brussels_midnight_utc(d(2026, 1, 15)),
+            at(2026, 1, 14, 23, 0)
+        );
         assert_eq!(brussels_midnight_utc(d(2026, 7, 1)), at(2026, 6, 30, 22, 0));
         // The day daylight saving starts (29 March 2026) begins in winter time.
-        assert_eq!(brussels_midnight_utc(d(2026, 3, 29)), at(2026, 3, 28, 23, 0));
-        assert_eq!(brussels_midnight_utc(d(2026, 3, 30)), at(2026, 3, 29, 22, 0));
-        assert_eq!(brussels_midnight_utc(d(2026, 10, 26)), at(2026, 10, 25, 23, 0));
-        let f = Filters { from: d(2026, 3, 1), until: d(2026, 3, 31), authority: None };
+        assert_eq!(
+            brussels_midnight_utc(d(2026, 3, 29)),
+            at(2026, 3, 28, 23, 0)
+        );
+        assert_eq!(
+            brussels_midnight_utc(d(2026, 3, 30)),
+            at(2026, 3, 29, 22, 0)
+        );
+        assert_eq!(
+            brussels_midnight_utc(d(2026, 10, 26)),
+            at(2026, 10, 25, 23, 0)
+        );
+        let f = Filters {
+            from: d(2026, 3, 1),
+            until: d(2026, 3, 31),
+            authority: None,
+        };
         assert_eq!(f.window(), (at(2026, 2, 28, 23, 0), at(2026, 3, 31, 22, 0)));
     }
 
@@ -915,7 +1105,10 @@ mod tests {
         assert_eq!(month_of(at(2026, 1, 31, 22, 59)), "2026-01");
         assert_eq!(month_of(at(2026, 1, 31, 23, 0)), "2026-02");
         assert_eq!(month_of(at(2026, 6, 30, 22, 0)), "2026-07");
-        assert_eq!(months_between(d(2025, 11, 20), d(2026, 2, 1)), ["2025-11", "2025-12", "2026-01", "2026-02"]);
+        assert_eq!(
+            months_between(d(2025, 11, 20), d(2026, 2, 1)),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
         assert_eq!(months_between(d(2026, 2, 1), d(2026, 2, 1)), ["2026-02"]);
     }
 
@@ -928,7 +1121,10 @@ mod tests {
         assert_eq!(median(&mut [1, 2]), Some(1));
         assert_eq!(share(1, 0), None);
         assert_eq!(share(3, 4), Some(Decimal::new(75, 2)));
-        assert_eq!(share(1, 3).map(|s| s.round_dp(4)), Some(Decimal::new(3333, 4)));
+        assert_eq!(
+            share(1, 3).map(|s| s.round_dp(4)),
+            Some(Decimal::new(3333, 4))
+        );
     }
 
     fn rate_sum(order_id: i64, bp: i32, net: i64) -> OrderRateSum {
@@ -947,14 +1143,23 @@ mod tests {
     fn vat_is_rounded_per_order_and_rate_like_the_documents() {
         // 0.02 € at 21 % is 0.0042 → 0.00 on each order; rounding the three orders' 0.06
         // together would give 0.01. The report must add what each order states.
-        let rows = vec![rate_sum(1, 2100, 2), rate_sum(1, 600, 250), rate_sum(2, 2100, 2), rate_sum(3, 2100, 2)];
+        let rows = vec![
+            rate_sum(1, 2100, 2),
+            rate_sum(1, 600, 250),
+            rate_sum(2, 2100, 2),
+            rate_sum(3, 2100, 2),
+        ];
         let orders = order_figures(&rows).unwrap();
         assert_eq!(orders.len(), 3);
         assert_eq!(orders[0].net, Cents::new(252));
         assert_eq!(orders[0].vat, Cents::new(15));
         assert_eq!(orders[0].gross, Cents::new(267));
         assert_eq!(orders[0].quantity, 2);
-        let filters = Filters { from: d(2026, 2, 1), until: d(2026, 3, 31), authority: None };
+        let filters = Filters {
+            from: d(2026, 2, 1),
+            until: d(2026, 3, 31),
+            authority: None,
+        };
         let (months, total) = monthly(&filters, &orders).unwrap();
         assert_eq!(months.len(), 2);
         assert_eq!(months[0].amounts, Amounts::ZERO);
@@ -968,26 +1173,68 @@ mod tests {
     #[test]
     fn cascade_counts_outcomes_per_rank_and_supplier() {
         let offers = vec![
-            OfferCount { supplier_id: 1, rank: 1, outcome: Some("accepted".into()), count: 2 },
-            OfferCount { supplier_id: 1, rank: 1, outcome: Some("declined".into()), count: 1 },
-            OfferCount { supplier_id: 1, rank: 1, outcome: Some("timed_out".into()), count: 1 },
-            OfferCount { supplier_id: 2, rank: 2, outcome: Some("accepted".into()), count: 2 },
-            OfferCount { supplier_id: 2, rank: 2, outcome: None, count: 1 },
+            OfferCount {
+                supplier_id: 1,
+                rank: 1,
+                outcome: Some("accepted".into()),
+                count: 2,
+            },
+            OfferCount {
+                supplier_id: 1,
+                rank: 1,
+                outcome: Some("declined".into()),
+                count: 1,
+            },
+            OfferCount {
+                supplier_id: 1,
+                rank: 1,
+                outcome: Some("timed_out".into()),
+                count: 1,
+            },
+            OfferCount {
+                supplier_id: 2,
+                rank: 2,
+                outcome: Some("accepted".into()),
+                count: 2,
+            },
+            OfferCount {
+                supplier_id: 2,
+                rank: 2,
+                outcome: None,
+                count: 1,
+            },
         ];
         let orders = order_figures(&[rate_sum(1, 2100, 1000)]).unwrap();
         let names = BTreeMap::from([(1, "A".to_owned()), (2, "B".to_owned())]);
         let (ranks, suppliers) = cascade(&offers, &orders, &names).unwrap();
         assert_eq!(ranks.len(), 5);
-        assert_eq!(ranks[0].outcomes, Outcomes { offered: 4, accepted: 2, declined: 1, timed_out: 1 });
+        assert_eq!(
+            ranks[0].outcomes,
+            Outcomes {
+                offered: 4,
+                accepted: 2,
+                declined: 1,
+                timed_out: 1
+            }
+        );
         assert_eq!(ranks[0].failed_share, Some(Decimal::new(5, 1)));
         assert_eq!(ranks[1].failed_share, Some(Decimal::ZERO));
         assert_eq!(ranks[4].failed_share, None);
-        assert_eq!(suppliers.len(), 3, "supplier 7 has sales without offers in this sample");
+        assert_eq!(
+            suppliers.len(),
+            3,
+            "supplier 7 has sales without offers in this sample"
+        );
         let seven = suppliers.iter().find(|s| s.supplier_id == 7).unwrap();
         assert_eq!(seven.sales.gross_cents, Cents::new(1210));
     }
 
-    fn times(id: i64, status: &str, confirmed_after_min: Option<i64>, delivered: Option<NaiveDate>) -> OrderTimes {
+    fn times(
+        id: i64,
+        status: &str,
+        confirmed_after_min: Option<i64>,
+        delivered: Option<NaiveDate>,
+    ) -> OrderTimes {
         let placed = at(2026, 3, 10, 9, 0);
         OrderTimes {
             order_id: id,
@@ -1015,27 +1262,62 @@ mod tests {
             times(6, "routed", None, None),
             times(7, "unfulfilled", None, None),
         ];
-        let s = service_levels(&orders, &BelgianCalendar::default(), Duration::hours(24), d(2026, 3, 20));
+        let s = service_levels(
+            &orders,
+            &BelgianCalendar::default(),
+            Duration::hours(24),
+            d(2026, 3, 20),
+        );
         assert_eq!(s.orders_considered, 5);
         assert_eq!(s.confirmed_within_24h, 2);
         assert_eq!(s.confirmed_within_24h_share, Some(Decimal::new(4, 1)));
         assert_eq!(s.median_minutes_to_confirmation, Some(120));
         assert_eq!(s.median_hours_to_confirmation, Some(Decimal::new(2, 0)));
         assert_eq!((s.delivered, s.delivered_on_time), (2, 1));
-        let kinds: Vec<_> = s.breaches.iter().map(|b| (b.order_id, b.kind.as_str(), b.working_days_late)).collect();
+        let kinds: Vec<_> = s
+            .breaches
+            .iter()
+            .map(|b| (b.order_id, b.kind.as_str(), b.working_days_late))
+            .collect();
         // 19 → 23 March 2026: Friday 20 and Monday 23 are working days.
         assert_eq!(
             kinds,
-            [(2, "confirmation", None), (2, "delivery", Some(2)), (3, "overdue", Some(1)), (4, "confirmation", None)]
+            [
+                (2, "confirmation", None),
+                (2, "delivery", Some(2)),
+                (3, "overdue", Some(1)),
+                (4, "confirmation", None)
+            ]
         );
-        assert_eq!(s.breaches[0].hours_to_confirmation, Some(Decimal::new(25, 0)));
+        assert_eq!(
+            s.breaches[0].hours_to_confirmation,
+            Some(Decimal::new(25, 0))
+        );
     }
 
     #[test]
     fn products_get_vat_on_their_net_per_rate() {
         let rows = vec![
-            ProductRateSum { product_id: 1, sku: "A".into(), name_fr: "a".into(), name_nl: "a".into(), lot: "L".into(), rate_basis_points: 2100, quantity: 3, net: Cents::new(3000) },
-            ProductRateSum { product_id: 2, sku: "B".into(), name_fr: "b".into(), name_nl: "b".into(), lot: "L".into(), rate_basis_points: 600, quantity: 1, net: Cents::new(5000) },
+            ProductRateSum {
+                product_id: 1,
+                sku: "A".into(),
+                name_fr: "a".into(),
+                name_nl: "a".into(),
+                lot: "L".into(),
+                rate_basis_points: 2100,
+                quantity: 3,
+                net: Cents::new(3000),
+            },
+            ProductRateSum {
+                product_id: 2,
+                sku: "B".into(),
+                name_fr: "b".into(),
+                name_nl: "b".into(),
+                lot: "L".into(),
+                rate_basis_points: 600,
+                quantity: 1,
+                net: Cents::new(5000),
+            },
         ];
         let p = per_product(&rows).unwrap();
         assert_eq!(p[0].sku, "B");

@@ -91,12 +91,14 @@ pub async fn show(
     let limit = chrono::Duration::hours(state.settings.ordering.confirmation_deadline_hours);
     let reports = state
         .pool
-        .run(move |conn| match queries::load(conn, &filters, today, &calendar, limit) {
-            Ok(reports) => Ok(reports),
-            Err(ReportError::Invalid(errors)) => Err(ApiError::Invalid(errors)),
-            Err(ReportError::Db(e)) => Err(ApiError::from(e)),
-            Err(ReportError::Money(_)) => Err(ApiError::Internal),
-        })
+        .run(
+            move |conn| match queries::load(conn, &filters, today, &calendar, limit) {
+                Ok(reports) => Ok(reports),
+                Err(ReportError::Invalid(errors)) => Err(ApiError::Invalid(errors)),
+                Err(ReportError::Db(e)) => Err(ApiError::from(e)),
+                Err(ReportError::Money(_)) => Err(ApiError::Internal),
+            },
+        )
         .await?;
     let body = reports::json(&reports, &report).ok_or(ApiError::Internal)?;
     Ok(HttpResponse::Ok().json(body))

@@ -48,19 +48,22 @@ async fn compute(
     let limit = chrono::Duration::hours(state.settings.ordering.confirmation_deadline_hours);
     state
         .pool
-        .run(move |conn| {
-            match queries::load(conn, &filters, today, &calendar, limit) {
+        .run(
+            move |conn| match queries::load(conn, &filters, today, &calendar, limit) {
                 Ok(reports) => Ok(Ok(reports)),
                 Err(ReportError::Invalid(errors)) => Ok(Err(errors)),
                 Err(ReportError::Db(e)) => Err(e),
                 Err(ReportError::Money(e)) => Err(crate::db::DbError::Task(e.to_string())),
-            }
-        })
+            },
+        )
         .await
 }
 
 fn percent(value: Decimal, language: Language) -> String {
-    let number = (value * Decimal::ONE_HUNDRED).round_dp(1).to_string().replace('.', ",");
+    let number = (value * Decimal::ONE_HUNDRED)
+        .round_dp(1)
+        .to_string()
+        .replace('.', ",");
     match language {
         Language::Fr => format!("{number}\u{a0}%"),
         Language::Nl => format!("{number}%"),
@@ -74,7 +77,7 @@ pub fn display(cell: &Cell, language: Language) -> String {
         Cell::Integer(n) => n.to_string(),
         Cell::Money(cents) => cents.format(language),
         Cell::Ratio(value) => percent(*value, language),
-        Cell::Decimal(value) => value.round_dp(2).to_string().replace('.', ","),
+        Cell::Decimal(value) => format!("{:.2}", value.round_dp(2)).replace('.', ","),
         Cell::Date(day) => day.format("%d/%m/%Y").to_string(),
         Cell::DateTime(at) => crate::membership::local_time(*at),
         Cell::Empty => "–".to_owned(),
@@ -100,7 +103,12 @@ fn money_bar(label: String, cents: Cents, language: Language) -> Bar {
 const TOP_N: usize = 10;
 
 /// The chart of each report (none for the list of breaches).
-fn chart(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str) -> String) -> Option<String> {
+fn chart(
+    reports: &Reports,
+    name: &str,
+    language: Language,
+    t: &dyn Fn(&str) -> String,
+) -> Option<String> {
     let local = |fr: &str, nl: &str| match language {
         Language::Fr => fr.to_owned(),
         Language::Nl => nl.to_owned(),
@@ -114,7 +122,13 @@ fn chart(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str) -> 
             let bars: Vec<Bar> = reports
                 .members
                 .iter()
-                .map(|m| Bar::new(local(&m.name_fr, &m.name_nl), m.members, m.members.to_string()))
+                .map(|m| {
+                    Bar::new(
+                        local(&m.name_fr, &m.name_nl),
+                        m.members,
+                        m.members.to_string(),
+                    )
+                })
                 .collect();
             charts::horizontal_bars(&id, &title, &desc, &t("report-axis-members"), &bars)
         }
@@ -124,13 +138,26 @@ fn chart(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str) -> 
                 .iter()
                 .map(|m| money_bar(m.month.clone(), m.amounts.gross_cents, language))
                 .collect();
-            charts::columns(&id, &title, &desc, &t("report-axis-month"), &t("report-axis-gross"), &bars)
+            charts::columns(
+                &id,
+                &title,
+                &desc,
+                &t("report-axis-month"),
+                &t("report-axis-gross"),
+                &bars,
+            )
         }
         "products" => {
             let bars: Vec<Bar> = reports
                 .products
                 .iter()
-                .map(|p| money_bar(format!("{} {}", p.sku, local(&p.name_fr, &p.name_nl)), p.gross_cents, language))
+                .map(|p| {
+                    money_bar(
+                        format!("{} {}", p.sku, local(&p.name_fr, &p.name_nl)),
+                        p.gross_cents,
+                        language,
+                    )
+                })
                 .collect();
             let bars = charts::top_with_other(bars, TOP_N, &t("report-other"), money);
             charts::horizontal_bars(&id, &title, &desc, &t("report-axis-gross"), &bars)
@@ -174,14 +201,28 @@ fn chart(reports: &Reports, name: &str, language: Language, t: &dyn Fn(&str) -> 
                 let value = value.unwrap_or(Decimal::ZERO);
                 // Per mille, so the bar length keeps one decimal of the percentage.
                 let scaled = (value * Decimal::from(1000)).round();
-                Bar::new(t(key), i64::try_from(scaled).unwrap_or(0), percent(value, language))
+                Bar::new(
+                    t(key),
+                    i64::try_from(scaled).unwrap_or(0),
+                    percent(value, language),
+                )
             };
             let bars = vec![
-                bar("report-service-within-24h-share", s.confirmed_within_24h_share),
+                bar(
+                    "report-service-within-24h-share",
+                    s.confirmed_within_24h_share,
+                ),
                 bar("report-service-on-time-share", s.delivered_on_time_share),
             ];
             // Shares are drawn against 100 %, not against the larger of the two.
-            charts::horizontal_bars_against(&id, &title, &desc, &t("report-axis-share"), &bars, 1000)
+            charts::horizontal_bars_against(
+                &id,
+                &title,
+                &desc,
+                &t("report-axis-share"),
+                &bars,
+                1000,
+            )
         }
         _ => return None,
     })
@@ -218,9 +259,20 @@ fn sections(page: &Page<'_>, reports: &Reports) -> Vec<Value> {
         .collect()
 }
 
-fn form_json(page: &Page<'_>, query: &ReportQuery, filters: Option<&Filters>, authorities: &[(i64, String, String, String)]) -> Value {
-    let from = filters.map(|f| f.from.to_string()).or_else(|| query.from.clone()).unwrap_or_default();
-    let until = filters.map(|f| f.until.to_string()).or_else(|| query.until.clone()).unwrap_or_default();
+fn form_json(
+    page: &Page<'_>,
+    query: &ReportQuery,
+    filters: Option<&Filters>,
+    authorities: &[(i64, String, String, String)],
+) -> Value {
+    let from = filters
+        .map(|f| f.from.to_string())
+        .or_else(|| query.from.clone())
+        .unwrap_or_default();
+    let until = filters
+        .map(|f| f.until.to_string())
+        .or_else(|| query.until.clone())
+        .unwrap_or_default();
     let selected = query.authority.clone().unwrap_or_default();
     json!({
         "from": from,
@@ -266,7 +318,12 @@ pub async fn page(
                 "errors": translated_errors(&page, &errors),
                 "sections": [],
             });
-            page.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, "admin/reports", title, data)
+            page.render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/reports",
+                title,
+                data,
+            )
         }
     }
 }
@@ -306,7 +363,11 @@ pub async fn download(
         }
     };
     let t = |key: &str| page.t(key);
-    let names: Vec<&str> = if name == "all" { REPORTS.to_vec() } else { vec![name] };
+    let names: Vec<&str> = if name == "all" {
+        REPORTS.to_vec()
+    } else {
+        vec![name]
+    };
     let tables: Vec<Table> = names
         .iter()
         .filter_map(|n| reports::table(&reports, n, page.language, &t))
