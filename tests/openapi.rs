@@ -46,6 +46,7 @@ const ROUTES: [(&str, &str); 33] = [
     ("get", "/api/v1/admin/api-clients"),
     ("post", "/api/v1/admin/api-clients"),
     ("delete", "/api/v1/admin/api-clients/{client_id}"),
+    ("get", "/api/v1/admin/reports/{report}"),
 ];
 
 async fn openapi_document_describes_every_route(backend: Backend) {

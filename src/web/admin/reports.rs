@@ -88,6 +88,7 @@ fn table_json(table: &Table, language: Language, total_last: bool) -> Value {
     let count = table.rows.len();
     json!({
         "headers": table.headers,
+        "width": table.headers.len(),
         "rows": table.rows.iter().enumerate().map(|(index, row)| json!({
             "total": total_last && index + 1 == count,
             "head": row.first().map(|c| display(c, language)),
