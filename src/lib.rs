@@ -23,6 +23,7 @@ pub mod membership;
 pub mod ordering;
 pub mod overview;
 pub mod parties;
+pub mod reports;
 pub mod startup;
 pub mod telemetry;
 pub mod templating;

@@ -243,3 +243,76 @@ fn institution_orders_in_french_and_dutch_in_a_real_browser() {
         "pages used messages missing from templates/i18n:\n{server_log}"
     );
 }
+
+/// An administrator opens the reports in French and in Dutch (`tests/browser/reports.mjs`):
+/// tables and SVG charts present, screenshots `reports-fr.png` and `reports-nl.png`.
+#[test]
+fn admin_reports_render_in_french_and_dutch_in_a_real_browser() {
+    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let missing = missing_prerequisites(&browser_dir);
+    if !missing.is_empty() {
+        let missing = missing.join(", ");
+        if on_ci() {
+            panic!("browser test cannot run on CI; missing: {missing}");
+        }
+        eprintln!("skipping the reports browser test; missing: {missing}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shots = dir.path().join("screenshots");
+    let (server, base_url) = start_demo_server(dir.path());
+    let stdout = fs::File::create(dir.path().join("reports.out")).expect("node stdout file");
+    let stderr = fs::File::create(dir.path().join("reports.err")).expect("node stderr file");
+    let child = Command::new("node")
+        .arg("reports.mjs")
+        .arg(&base_url)
+        .arg(&shots)
+        .current_dir(&browser_dir)
+        .env("CHROMIUM", chromium())
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("node starts");
+    let mut node = KillOnDrop(child);
+    let deadline = Instant::now() + BROWSER_TIMEOUT;
+    let status = loop {
+        if let Some(status) = node.0.try_wait().expect("node status") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    drop(node);
+    drop(server);
+    let output = format!(
+        "{}{}",
+        fs::read_to_string(dir.path().join("reports.out")).unwrap_or_default(),
+        fs::read_to_string(dir.path().join("reports.err")).unwrap_or_default()
+    );
+    // Copied without clearing the folder, so the ordering walk's screenshots stay too.
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    fs::create_dir_all(&keep).expect("target/screenshots");
+    for language in LANGUAGES {
+        let name = format!("reports-{language}.png");
+        let _ = fs::copy(shots.join(&name), keep.join(&name));
+    }
+    let server_log = fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "reports walk failed:\n{output}\nserver log:\n{server_log}"
+    );
+    for language in LANGUAGES {
+        let (width, height) = png_size(&shots.join(format!("reports-{language}.png")));
+        assert!(
+            width >= 320 && height >= 200,
+            "reports-{language}.png is only {width}×{height}"
+        );
+    }
+    assert!(
+        !server_log.contains("missing translation"),
+        "the reports page used messages missing from templates/i18n:\n{server_log}"
+    );
+}

@@ -505,6 +505,7 @@ impl Modify for Security {
         admin_suppliers::suspend,
         admin_suppliers::reactivate,
         admin_audit::list,
+        admin_reports::show,
     ),
     modifiers(&Security),
     tags(

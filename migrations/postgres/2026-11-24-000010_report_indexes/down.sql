@@ -1,0 +1,2 @@
+DROP INDEX institutions_authority_status;
+DROP INDEX orders_placed;

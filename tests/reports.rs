@@ -1,0 +1,777 @@
+//! Reports over a known history: every figure checked to the cent in the JSON API, the page's
+//! tables, the CSV and the XLSX, with the authority and date filters.
+
+mod helpers;
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use centrale::auth::Principal;
+use centrale::clock::Clock;
+use centrale::db::Backend;
+use centrale::domain::{Cents, Language};
+use centrale::ordering::{self, routing, LineInput, PlaceOrder};
+use centrale::parties::{self, AddressInput, InstitutionInput, Role};
+use chrono::{NaiveDate, TimeZone, Utc};
+use helpers::{
+    enterprise_number, issue_client, lot_fixture, product_fixture, spawn_app_with, token, TestApp,
+};
+use serde_json::Value;
+
+on_both_backends!(
+    reports_add_up_to_the_cent_everywhere,
+    report_filters_are_validated
+);
+
+struct History {
+    app: TestApp,
+    s: Vec<i64>,
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn set(app: &TestApp, y: i32, m: u32, d: u32, h: u32, min: u32) {
+    app.clock
+        .set(Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap());
+}
+
+async fn institution(
+    app: &TestApp,
+    seed: u32,
+    authority: &'static str,
+    status: &'static str,
+) -> (i64, i64) {
+    let now = app.clock.now_naive();
+    app.with_conn(move |conn| {
+        let id = parties::register_institution(
+            conn,
+            now,
+            &InstitutionInput {
+                enterprise_number: &enterprise_number(seed),
+                name: &format!("Institution {seed}"),
+                authority_code: authority,
+                sector: "care_home",
+                language: "fr",
+                billing: AddressInput {
+                    label: "",
+                    street: "Rue Haute 1",
+                    postcode: "1000",
+                    city: "Bruxelles",
+                },
+                delivery: vec![AddressInput {
+                    label: "Livraisons",
+                    street: "Rue Haute 3",
+                    postcode: "1000",
+                    city: "Bruxelles",
+                }],
+                status,
+            },
+        )
+        .expect("institution");
+        let address = centrale::db::parties::delivery_addresses_of(conn, id).unwrap()[0].id;
+        (id, address)
+    })
+    .await
+}
+
+async fn place(app: &TestApp, who: (i64, i64), lines: &[(&str, i64)]) -> i64 {
+    let state = app.state.clone();
+    let input = PlaceOrder {
+        institution_id: who.0,
+        delivery_address_id: who.1,
+        buyer_reference: None,
+        lines: lines
+            .iter()
+            .map(|(sku, quantity)| LineInput {
+                sku: sku.to_string(),
+                quantity: *quantity,
+            })
+            .collect(),
+    };
+    app.with_conn(move |conn| {
+        ordering::place(conn, &state.ordering(), &Principal::system("test"), &input)
+            .expect("placed")[0]
+    })
+    .await
+}
+
+async fn accept(app: &TestApp, id: i64, supplier: i64) {
+    let state = app.state.clone();
+    let date = state.calendar.add_working_days(app.clock.today(), 3);
+    app.with_conn(move |conn| {
+        routing::accept(conn, &state.ordering(), id, supplier, date, "supplier").expect("accepted")
+    })
+    .await
+}
+
+async fn decline(app: &TestApp, id: i64, supplier: i64) {
+    let state = app.state.clone();
+    app.with_conn(move |conn| {
+        routing::decline(
+            conn,
+            &state.ordering(),
+            id,
+            supplier,
+            "out of stock",
+            "supplier",
+        )
+        .expect("declined")
+    })
+    .await;
+}
+
+async fn deliver(app: &TestApp, id: i64, supplier: i64, on: NaiveDate) {
+    let state = app.state.clone();
+    app.with_conn(move |conn| {
+        routing::deliver(conn, &state.ordering(), id, supplier, on, "supplier").expect("delivered")
+    })
+    .await;
+}
+
+async fn sweep(app: &TestApp) {
+    centrale::worker::run_once(&app.state)
+        .await
+        .expect("worker pass");
+}
+
+/// Six orders over January to March 2026 (all times UTC, Brussels is UTC+1):
+/// O1 12 Jan COCOF, rank 1 accepts after 1 h, delivered on time;
+/// O2 20 Jan IRISCARE, rank 1 declines, rank 2 accepts after 2 h, delivered 2 working days late;
+/// O3 10 Feb COCOF, rank 1 times out, 24-hour breach, rank 2 accepts after 30 h, on time;
+/// O4 16 Feb IRISCARE, cancelled before confirmation;
+/// O5 2 Mar COCOF, every rank declines: unfulfilled;
+/// O6 3 Mar COCOF, rank 1 accepts after 3 h, never delivered (overdue on 20 March).
+async fn history(backend: Backend) -> Option<History> {
+    let app = spawn_app_with(backend, |s| s.ordering.supplier_response_minutes = 20 * 60).await?;
+    set(&app, 2026, 1, 5, 8, 0);
+    let now = app.clock.now_naive();
+    let lot = app
+        .with_conn(move |conn| {
+            let lot = lot_fixture(conn, now, "LOT-REP", 3);
+            product_fixture(
+                conn,
+                now,
+                &lot,
+                "GLOVE",
+                "standard",
+                &[Some("10.00"), Some("9.00"), Some("11.50")],
+                &[],
+            );
+            product_fixture(
+                conn,
+                now,
+                &lot,
+                "GEL",
+                "reduced",
+                &[Some("3.35"), Some("3.15"), Some("3.05")],
+                &[],
+            );
+            lot
+        })
+        .await;
+    let s = lot.suppliers.clone();
+    let a = institution(&app, 801, "COCOF", "active").await;
+    let b = institution(&app, 802, "IRISCARE", "active").await;
+    institution(&app, 803, "VGC", "active").await;
+    institution(&app, 804, "COCOF", "pending").await;
+    institution(&app, 805, "IRISCARE", "suspended").await;
+
+    set(&app, 2026, 1, 12, 9, 0);
+    let o1 = place(&app, a, &[("GLOVE", 3), ("GEL", 2)]).await;
+    set(&app, 2026, 1, 12, 10, 0);
+    accept(&app, o1, s[0]).await;
+    set(&app, 2026, 1, 14, 10, 0);
+    deliver(&app, o1, s[0], day(2026, 1, 14)).await;
+
+    set(&app, 2026, 1, 20, 9, 0);
+    let o2 = place(&app, b, &[("GLOVE", 5)]).await;
+    decline(&app, o2, s[0]).await;
+    set(&app, 2026, 1, 20, 11, 0);
+    accept(&app, o2, s[1]).await;
+    set(&app, 2026, 2, 2, 10, 0);
+    deliver(&app, o2, s[1], day(2026, 2, 2)).await;
+
+    set(&app, 2026, 2, 10, 9, 0);
+    let o3 = place(&app, a, &[("GEL", 4)]).await;
+    set(&app, 2026, 2, 11, 5, 1);
+    sweep(&app).await;
+    set(&app, 2026, 2, 11, 9, 1);
+    sweep(&app).await;
+    set(&app, 2026, 2, 11, 15, 0);
+    accept(&app, o3, s[1]).await;
+    set(&app, 2026, 2, 18, 10, 0);
+    deliver(&app, o3, s[1], day(2026, 2, 18)).await;
+
+    set(&app, 2026, 2, 16, 9, 0);
+    let o4 = place(&app, b, &[("GLOVE", 1)]).await;
+    let state = app.state.clone();
+    app.with_conn(move |conn| {
+        ordering::cancel(conn, &state.ordering(), &Principal::system("test"), o4)
+            .expect("cancelled")
+    })
+    .await;
+
+    set(&app, 2026, 3, 2, 9, 0);
+    let o5 = place(&app, a, &[("GLOVE", 2)]).await;
+    for supplier in &s {
+        decline(&app, o5, *supplier).await;
+    }
+
+    set(&app, 2026, 3, 3, 9, 0);
+    let o6 = place(&app, a, &[("GLOVE", 10)]).await;
+    set(&app, 2026, 3, 3, 12, 0);
+    accept(&app, o6, s[0]).await;
+
+    set(&app, 2026, 3, 20, 10, 0);
+    let statuses: Vec<String> = app
+        .with_conn(move |conn| {
+            [o1, o2, o3, o4, o5, o6]
+                .iter()
+                .map(|id| {
+                    centrale::db::orders::order(conn, *id)
+                        .unwrap()
+                        .unwrap()
+                        .status
+                })
+                .collect()
+        })
+        .await;
+    assert_eq!(
+        statuses,
+        [
+            "delivered",
+            "delivered",
+            "delivered",
+            "cancelled",
+            "unfulfilled",
+            "confirmed"
+        ]
+    );
+    Some(History { app, s })
+}
+
+async fn api(app: &TestApp, path: &str) -> (u16, Value) {
+    let (id, secret) = issue_client(app, Role::Admin, None).await;
+    let bearer = token(app, &id, &secret).await;
+    let response = helpers::get_with_token(app, path, &bearer).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json"))
+}
+
+fn eur(cents: i64) -> String {
+    Cents::new(cents).format(Language::Fr)
+}
+
+/// The rows of a table of the page (`<th>` and `<td>` texts), body only.
+fn table_rows(html: &str, id: &str) -> Vec<Vec<String>> {
+    let start = html
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            let mut cells = Vec::new();
+            let mut rest = row;
+            while let Some(open) = rest.find("<t") {
+                let after = &rest[open + 2..];
+                if !(after.starts_with('h') || after.starts_with('d')) {
+                    rest = after;
+                    continue;
+                }
+                let content_start = open + rest[open..].find('>').unwrap() + 1;
+                let close = rest[content_start..].find("</t").unwrap() + content_start;
+                cells.push(rest[content_start..close].trim().replace("&#x27;", "'"));
+                rest = &rest[close + 3..];
+            }
+            cells
+        })
+        .collect()
+}
+
+async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
+    let Some(History { app, s }) = history(backend).await else {
+        return;
+    };
+    let q = "from=2026-01-01&until=2026-03-31";
+
+    // JSON
+    let (status, members) = api(&app, &format!("/api/v1/admin/reports/members?{q}")).await;
+    assert_eq!(status, 200, "{members}");
+    let count_of = |code: &str| {
+        members["data"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["authority"] == code)
+            .map(|r| r["members"].as_i64().unwrap())
+    };
+    assert_eq!(
+        count_of("COCOF"),
+        Some(1),
+        "the pending institution is no member"
+    );
+    assert_eq!(count_of("IRISCARE"), Some(1), "nor the suspended one");
+    assert_eq!(count_of("VGC"), Some(1));
+    assert_eq!(count_of("RBC"), Some(0));
+    assert_eq!(members["data"]["total"], 3);
+
+    let (_, months) = api(&app, &format!("/api/v1/admin/reports/months?{q}")).await;
+    let rows = months["data"]["rows"].as_array().unwrap();
+    let figures: Vec<(String, i64, i64, i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["month"].as_str().unwrap().to_owned(),
+                r["orders"].as_i64().unwrap(),
+                r["net_cents"].as_i64().unwrap(),
+                r["vat_cents"].as_i64().unwrap(),
+                r["gross_cents"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // O1: 3 × 10.00 at 21 % + 2 × 3.35 at 6 % (0.402 → 0.40); O2: 5 × 9.00 (rank 2's price);
+    // O3: 4 × 3.15 at 6 % (0.756 → 0.76); O6: 10 × 10.00. O4 (cancelled), O5 (unfulfilled) do not count.
+    assert_eq!(
+        figures,
+        [
+            ("2026-01".to_owned(), 2, 8170, 1615, 9785),
+            ("2026-02".to_owned(), 1, 1260, 76, 1336),
+            ("2026-03".to_owned(), 1, 10000, 2100, 12100),
+        ]
+    );
+    let total = &months["data"]["total"];
+    assert_eq!(
+        (
+            total["orders"].as_i64(),
+            total["net_cents"].as_i64(),
+            total["vat_cents"].as_i64(),
+            total["gross_cents"].as_i64()
+        ),
+        (Some(4), Some(19430), Some(3791), Some(23221))
+    );
+
+    let (_, products) = api(&app, &format!("/api/v1/admin/reports/products?{q}")).await;
+    let p: Vec<(String, i64, i64, i64)> = products["data"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["sku"].as_str().unwrap().to_owned(),
+                r["quantity"].as_i64().unwrap(),
+                r["net_cents"].as_i64().unwrap(),
+                r["gross_cents"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        p,
+        [
+            ("GLOVE".to_owned(), 18, 17500, 21175),
+            ("GEL".to_owned(), 6, 1930, 2046)
+        ]
+    );
+
+    let (_, lots) = api(&app, &format!("/api/v1/admin/reports/lots?{q}")).await;
+    let lot = &lots["data"]["rows"][0];
+    assert_eq!(lot["reference"], "LOT-REP");
+    assert_eq!(
+        (
+            lot["orders"].as_i64(),
+            lot["quantity"].as_i64(),
+            lot["net_cents"].as_i64(),
+            lot["vat_cents"].as_i64(),
+            lot["gross_cents"].as_i64()
+        ),
+        (Some(4), Some(24), Some(19430), Some(3791), Some(23221))
+    );
+
+    let (_, ranks) = api(&app, &format!("/api/v1/admin/reports/ranks?{q}")).await;
+    let r: Vec<(i64, i64, i64, i64, i64, Value)> = ranks["data"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["rank"].as_i64().unwrap(),
+                r["offered"].as_i64().unwrap(),
+                r["accepted"].as_i64().unwrap(),
+                r["declined"].as_i64().unwrap(),
+                r["timed_out"].as_i64().unwrap(),
+                r["failed_share"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(r[0], (1, 6, 2, 2, 1, Value::from("0.5")));
+    assert_eq!((r[1].1, r[1].2, r[1].3, r[1].4), (3, 2, 1, 0));
+    assert_eq!(
+        (r[2].1, r[2].2, r[2].3, r[2].4, r[2].5.clone()),
+        (1, 0, 1, 0, Value::from("1"))
+    );
+    assert_eq!(r[3].5, Value::Null);
+    assert_eq!(ranks["data"]["rank1_failed_share"], "0.5");
+
+    let (_, suppliers) = api(&app, &format!("/api/v1/admin/reports/suppliers?{q}")).await;
+    let sup = |id: i64| {
+        suppliers["data"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["supplier_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let (s1, s2, s3) = (sup(s[0]), sup(s[1]), sup(s[2]));
+    assert_eq!(
+        (
+            s1["offered"].as_i64(),
+            s1["accepted"].as_i64(),
+            s1["declined"].as_i64(),
+            s1["timed_out"].as_i64()
+        ),
+        (Some(6), Some(2), Some(2), Some(1))
+    );
+    assert_eq!(
+        (
+            s1["orders"].as_i64(),
+            s1["net_cents"].as_i64(),
+            s1["gross_cents"].as_i64()
+        ),
+        (Some(2), Some(13670), Some(16440))
+    );
+    assert_eq!(
+        (
+            s2["orders"].as_i64(),
+            s2["net_cents"].as_i64(),
+            s2["gross_cents"].as_i64()
+        ),
+        (Some(2), Some(5760), Some(6781))
+    );
+    assert_eq!(
+        (
+            s3["offered"].as_i64(),
+            s3["declined"].as_i64(),
+            s3["orders"].as_i64(),
+            s3["gross_cents"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0), Some(0))
+    );
+
+    let (_, service) = api(&app, &format!("/api/v1/admin/reports/service?{q}")).await;
+    let sl = &service["data"];
+    assert_eq!(sl["orders_considered"], 5);
+    assert_eq!(sl["confirmed_within_24h"], 3);
+    assert_eq!(sl["confirmed_within_24h_share"], "0.6");
+    assert_eq!(
+        sl["median_minutes_to_confirmation"], 150,
+        "1 h, 2 h, 3 h, 30 h"
+    );
+    assert_eq!(sl["median_hours_to_confirmation"], "2.5");
+    assert_eq!(
+        (sl["delivered"].as_i64(), sl["delivered_on_time"].as_i64()),
+        (Some(3), Some(2))
+    );
+
+    let (_, breaches) = api(&app, &format!("/api/v1/admin/reports/breaches?{q}")).await;
+    let b: Vec<(String, String, Value)> = breaches["data"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reference"].as_str().unwrap().to_owned(),
+                r["kind"].as_str().unwrap().to_owned(),
+                r["working_days_late"].clone(),
+            )
+        })
+        .collect();
+    let reference = |n: usize| format!("CMD-{:06}", n);
+    assert_eq!(
+        b,
+        [
+            (reference(2), "delivery".to_owned(), Value::from(2)),
+            (reference(3), "confirmation".to_owned(), Value::Null),
+            (reference(6), "overdue".to_owned(), Value::from(6)),
+        ]
+    );
+
+    // Filters: one authority, one month.
+    let (_, cocof) = api(
+        &app,
+        &format!("/api/v1/admin/reports/months?{q}&authority=COCOF"),
+    )
+    .await;
+    let t = &cocof["data"]["total"];
+    assert_eq!(
+        (
+            t["orders"].as_i64(),
+            t["net_cents"].as_i64(),
+            t["vat_cents"].as_i64(),
+            t["gross_cents"].as_i64()
+        ),
+        (Some(3), Some(14930), Some(2846), Some(17776))
+    );
+    let (_, cocof_members) = api(
+        &app,
+        &format!("/api/v1/admin/reports/members?{q}&authority=COCOF"),
+    )
+    .await;
+    assert_eq!(cocof_members["data"]["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(cocof_members["data"]["total"], 1);
+    let (_, iris_ranks) = api(
+        &app,
+        &format!("/api/v1/admin/reports/ranks?{q}&authority=IRISCARE"),
+    )
+    .await;
+    assert_eq!(iris_ranks["data"]["rows"][0]["offered"], 2, "O2 and O4");
+    let (_, february) = api(
+        &app,
+        "/api/v1/admin/reports/months?from=2026-02-01&until=2026-02-28",
+    )
+    .await;
+    let rows = february["data"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["orders"].as_i64(), rows[0]["gross_cents"].as_i64()),
+        (Some(1), Some(1336))
+    );
+    // 12 January 09:00 UTC is 10:00 in Brussels: the order belongs to the 12th, not the 11th.
+    let (_, one_day) = api(
+        &app,
+        "/api/v1/admin/reports/months?from=2026-01-12&until=2026-01-12",
+    )
+    .await;
+    assert_eq!(one_day["data"]["total"]["orders"], 1);
+    let (_, day_before) = api(
+        &app,
+        "/api/v1/admin/reports/months?from=2026-01-11&until=2026-01-11",
+    )
+    .await;
+    assert_eq!(day_before["data"]["total"]["orders"], 0);
+
+    // The page: every figure in the tables.
+    app.create_admin("admin@centrale.example", "admin long password")
+        .await;
+    let login = app
+        .login("admin@centrale.example", "admin long password")
+        .await;
+    assert_eq!(login.status(), 303);
+    let (status, html) = app.get_text(&format!("/admin/reports?{q}&lang=fr")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        html.matches(r#"role="img""#).count(),
+        7,
+        "one chart per report but the list of breaches"
+    );
+    assert!(html.contains("<title id=\"chart-months-title\">Commandes et ventes par mois</title>"));
+    let months_table = table_rows(&html, "table-months");
+    assert_eq!(
+        months_table,
+        vec![
+            vec![
+                "2026-01".to_owned(),
+                "2".into(),
+                eur(8170),
+                eur(1615),
+                eur(9785)
+            ],
+            vec![
+                "2026-02".to_owned(),
+                "1".into(),
+                eur(1260),
+                eur(76),
+                eur(1336)
+            ],
+            vec![
+                "2026-03".to_owned(),
+                "1".into(),
+                eur(10000),
+                eur(2100),
+                eur(12100)
+            ],
+            vec![
+                "Total".to_owned(),
+                "4".into(),
+                eur(19430),
+                eur(3791),
+                eur(23221)
+            ],
+        ]
+    );
+    let members_table = table_rows(&html, "table-members");
+    assert!(members_table.contains(&vec![
+        "Commission communautaire française (COCOF)".to_owned(),
+        "1".into()
+    ]));
+    assert_eq!(
+        members_table.last().unwrap(),
+        &vec!["Total".to_owned(), "3".into()]
+    );
+    assert_eq!(
+        table_rows(&html, "table-products"),
+        vec![
+            vec![
+                "GLOVE".to_owned(),
+                "Produit GLOVE".into(),
+                "LOT-REP".into(),
+                "18".into(),
+                eur(17500),
+                eur(21175)
+            ],
+            vec![
+                "GEL".to_owned(),
+                "Produit GEL".into(),
+                "LOT-REP".into(),
+                "6".into(),
+                eur(1930),
+                eur(2046)
+            ],
+        ]
+    );
+    assert_eq!(
+        table_rows(&html, "table-lots")[0][2..],
+        [
+            String::from("4"),
+            "24".into(),
+            eur(19430),
+            eur(3791),
+            eur(23221)
+        ]
+    );
+    assert_eq!(
+        table_rows(&html, "table-ranks")[0],
+        ["1", "6", "2", "2", "1", "50,0\u{a0}%"]
+    );
+    let service_table = table_rows(&html, "table-service");
+    assert_eq!(service_table[2][1], "60,0\u{a0}%");
+    assert_eq!(service_table[3][1], "2,50");
+    assert_eq!(service_table[6][1], "66,7\u{a0}%");
+    let breach_table = table_rows(&html, "table-breaches");
+    assert_eq!(breach_table.len(), 3);
+    assert_eq!(breach_table[0][0], reference(2));
+    assert_eq!(breach_table[0][2], "Livraison tardive");
+    assert_eq!(breach_table[0][8], "2");
+    assert_eq!(breach_table[1][5], "30,00");
+    // Dutch headings and amounts.
+    let (_, html_nl) = app.get_text(&format!("/admin/reports?{q}&lang=nl")).await;
+    assert!(html_nl.contains("Bestellingen en verkoop per maand"));
+    assert_eq!(
+        table_rows(&html_nl, "table-months")[3][4],
+        Cents::new(23221).format(Language::Nl)
+    );
+
+    // CSV
+    let response = app
+        .get(&format!("/admin/reports/months.csv?{q}&lang=fr"))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = response.text().await.unwrap();
+    assert_eq!(
+        csv.trim_start_matches('\u{feff}'),
+        "Mois,Commandes,Hors TVA,TVA,TVA comprise\r\n2026-01,2,81.70,16.15,97.85\r\n2026-02,1,12.60,0.76,13.36\r\n2026-03,1,100.00,21.00,121.00\r\nTotal,4,194.30,37.91,232.21\r\n"
+    );
+    let csv = app
+        .get(&format!("/admin/reports/suppliers.csv?{q}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains(",6,2,2,1,2,136.70,164.40\r\n"), "{csv}");
+    let csv = app
+        .get(&format!("/admin/reports/ranks.csv?{q}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("\r\n1,6,2,2,1,0.5\r\n2,3,2,1,0,0.3333\r\n"),
+        "{csv}"
+    );
+
+    // XLSX: one workbook, a sheet per report.
+    let response = app
+        .get(&format!("/admin/reports/all.xlsx?{q}&lang=fr"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).unwrap();
+    assert_eq!(workbook.sheet_names().len(), 8);
+    let months = workbook.worksheet_range("Ventes par mois").unwrap();
+    let rows: Vec<_> = months.rows().collect();
+    assert_eq!(rows[1][0], Data::String("2026-01".into()));
+    assert_eq!(rows[1][1], Data::Float(2.0));
+    assert_eq!(rows[1][2], Data::Float(81.70));
+    assert_eq!(rows[1][3], Data::Float(16.15));
+    assert_eq!(rows[4][4], Data::Float(232.21));
+    let products = workbook.worksheet_range("Ventes par produit").unwrap();
+    assert_eq!(products.rows().nth(2).unwrap()[5], Data::Float(20.46));
+    let response = app
+        .get(&format!(
+            "/admin/reports/lots.xlsx?{q}&authority=COCOF&lang=fr"
+        ))
+        .await;
+    let mut one = Xlsx::new(Cursor::new(response.bytes().await.unwrap().to_vec())).unwrap();
+    let lots = one.worksheet_range("Ventes par lot").unwrap();
+    assert_eq!(lots.rows().nth(1).unwrap()[6], Data::Float(177.76));
+}
+
+async fn report_filters_are_validated(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let (status, body) = api(&app, "/api/v1/admin/reports/months?from=2026-02-30").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["field"], "from");
+    let (status, body) = api(
+        &app,
+        "/api/v1/admin/reports/months?from=2026-03-01&until=2026-02-01",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["code"], "report-range-reversed");
+    let (status, body) = api(&app, "/api/v1/admin/reports/months?authority=NOPE").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "authority");
+    let (status, _) = api(&app, "/api/v1/admin/reports/nothing").await;
+    assert_eq!(status, 404);
+    // Default period: the last twelve months.
+    let (status, body) = api(&app, "/api/v1/admin/reports/months").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["from"], "2025-04-01");
+    assert_eq!(body["data"]["rows"].as_array().unwrap().len(), 12);
+
+    // Not for other roles.
+    let response = app
+        .client
+        .get(app.url("/api/v1/admin/reports/months"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let (status, _) = app.get_text("/admin/reports").await;
+    assert_eq!(status, 303, "anonymous visitors are sent to log in");
+
+    app.create_admin("admin@centrale.example", "admin long password")
+        .await;
+    app.login("admin@centrale.example", "admin long password")
+        .await;
+    let (status, html) = app.get_text("/admin/reports?from=2026-13-01&lang=nl").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Geef een datum in de vorm JJJJ-MM-DD."));
+    assert!(html.contains(r#"value="2026-13-01""#), "the input is kept");
+    let (status, _) = app.get_text("/admin/reports/months.pdf").await;
+    assert_eq!(status, 404);
+    let (status, text) = app
+        .get_text("/admin/reports/months.csv?authority=NOPE&lang=fr")
+        .await;
+    assert_eq!(status, 422);
+    assert!(text.contains("Cette autorité compétente n'existe pas."));
+}
