@@ -170,7 +170,10 @@ fn keep_screenshots(shots: &Path) -> PathBuf {
         .expect("read target/screenshots")
         .flatten()
     {
-        if entry.path().extension().is_some_and(|ext| ext == "png") {
+        // Only the ordering walk's own shots (`fr-…`, `nl-…`): other walks keep theirs.
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with("fr-") || name.starts_with("nl-");
+        if ours && name.ends_with(".png") {
             let _ = fs::remove_file(entry.path());
         }
     }
