@@ -798,9 +798,9 @@ pub mod back_office {
     /// in the catalogue, and hours and days for service lots.
     pub const UNIT_CODES: [&str; 7] = ["BX", "PK", "CT", "BO", "EA", "HUR", "DAY"];
 
-    /// The message key of a unit's label (`unit-hur` → "heure" / "uur").
+    /// The message key of a unit's label (`bo-unit-hur` → "heure" / "uur").
     pub fn unit_label_key(code: &str) -> String {
-        format!("unit-{}", code.to_ascii_lowercase())
+        format!("bo-unit-{}", code.to_ascii_lowercase())
     }
 
     fn conflict(code: &'static str, message: &str) -> ServiceError {
@@ -877,18 +877,18 @@ pub mod back_office {
         {
             errors.add(
                 "reference",
-                "lot-reference-invalid",
+                "bo-lot-reference-invalid",
                 "a lot reference has 1 to 40 capital letters, digits or dashes",
             );
         }
         let category = reference::category_by_code(conn, f.category_code.trim())?;
         if category.is_none() {
-            errors.add("category", "category-unknown", "no such category");
+            errors.add("category", "bo-category-unknown", "no such category");
         }
         if !matches!(f.kind.as_str(), "goods" | "services") {
             errors.add(
                 "kind",
-                "lot-kind-invalid",
+                "bo-lot-kind-invalid",
                 "a lot is either goods or services",
             );
         }
@@ -908,7 +908,7 @@ pub mod back_office {
             if until < from {
                 errors.add(
                     "valid_until",
-                    "lot-validity-invalid",
+                    "bo-lot-validity-invalid",
                     "the validity ends before it starts",
                 );
             }
@@ -925,7 +925,7 @@ pub mod back_office {
         if e.is_unique_violation() {
             ServiceError::Invalid(ValidationErrors::single(
                 "reference",
-                "lot-reference-taken",
+                "bo-lot-reference-taken",
                 "a lot with this reference exists already",
             ))
         } else {
@@ -1361,7 +1361,7 @@ pub mod back_office {
             .iter()
             .any(|r| r.vat_class == f.vat_class)
         {
-            errors.add("vat_class", "vat-class-unknown", "no such VAT class");
+            errors.add("vat_class", "bo-vat-class-unknown", "no such VAT class");
         }
         let min = parse_count(&mut errors, "min_quantity", &f.min_quantity);
         let multiple = parse_count(&mut errors, "order_multiple", &f.order_multiple);
@@ -1581,7 +1581,7 @@ pub mod back_office {
             {
                 return Err(ServiceError::Invalid(ValidationErrors::single(
                     "supplier",
-                    "offer-supplier-not-in-cascade",
+                    "bo-offer-supplier-not-in-cascade",
                     "only a supplier of the lot's cascade can make an offer for its products",
                 )));
             }
