@@ -1889,7 +1889,10 @@ pub mod back_office {
         }
     }
 
-    pub fn products_of_lot(conn: &mut Conn, lot_id: i64) -> Result<Vec<AdminProduct>, ServiceError> {
+    pub fn products_of_lot(
+        conn: &mut Conn,
+        lot_id: i64,
+    ) -> Result<Vec<AdminProduct>, ServiceError> {
         let cascade = ranked_suppliers(conn, lot_id)?;
         let rows = q::all_products_of_lot(conn, lot_id)?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();

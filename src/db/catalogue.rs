@@ -349,11 +349,7 @@ pub fn cascade_dated(conn: &mut Conn, lot_id: i64) -> DbResult<Vec<CascadeEntryD
 /// Replaces a lot's whole cascade. Deleting then inserting inside the caller's transaction
 /// keeps `UNIQUE (lot_id, rank)` and `CHECK (rank BETWEEN 1 AND 5)` satisfied at every
 /// statement on both backends, which swapping ranks in place cannot.
-pub fn replace_cascade(
-    conn: &mut Conn,
-    lot_id: i64,
-    entries: &[NewCascadeEntry],
-) -> DbResult<()> {
+pub fn replace_cascade(conn: &mut Conn, lot_id: i64, entries: &[NewCascadeEntry]) -> DbResult<()> {
     with_conn!(conn, |c| diesel::delete(
         cascade_entries::table.filter(cascade_entries::lot_id.eq(lot_id))
     )
@@ -421,9 +417,11 @@ pub struct ProductChanges<'a> {
 }
 
 pub fn update_product(conn: &mut Conn, id: i64, changes: &ProductChanges<'_>) -> DbResult<usize> {
-    Ok(with_conn!(conn, |c| diesel::update(products::table.find(id))
-        .set(changes)
-        .execute(c))?)
+    Ok(with_conn!(conn, |c| diesel::update(
+        products::table.find(id)
+    )
+    .set(changes)
+    .execute(c))?)
 }
 
 /// Creates or replaces one supplier's offer for a product.
@@ -453,9 +451,11 @@ pub struct CategoryChanges<'a> {
 
 pub fn update_category(conn: &mut Conn, id: i64, changes: &CategoryChanges<'_>) -> DbResult<usize> {
     use super::schema::categories;
-    Ok(with_conn!(conn, |c| diesel::update(categories::table.find(id))
-        .set(changes)
-        .execute(c))?)
+    Ok(with_conn!(conn, |c| diesel::update(
+        categories::table.find(id)
+    )
+    .set(changes)
+    .execute(c))?)
 }
 
 /// `(category_id, lot count)`.

@@ -776,11 +776,7 @@ mod plan_tests {
             _ => SupplierStanding::Active,
         };
         assert_eq!(
-            plan_cascade(
-                &current(&[10]),
-                &[p(1, 10, true), p(2, 20, true)],
-                standing
-            ),
+            plan_cascade(&current(&[10]), &[p(1, 10, true), p(2, 20, true)], standing),
             Err(CascadePlanError::InactiveSupplier(s(20)))
         );
         assert!(plan_cascade(

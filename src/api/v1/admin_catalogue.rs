@@ -208,6 +208,13 @@ pub struct CategoryPatchJson {
     position: Option<i32>,
 }
 
+/// The body is read only after the caller is known to be an admin, so that any other caller
+/// gets 401 or 403 whatever it sent.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
 fn lot_fields(lot: &AdminLot) -> LotFields {
     LotFields {
         reference: lot.reference.clone(),
@@ -263,9 +270,10 @@ fn lot_detail(conn: &mut crate::db::Conn, id: i64) -> Result<LotDetail, ServiceE
 pub async fn create_lot(
     admin: AdminApi,
     state: State,
-    body: web::Json<NewLotJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
+    let body: NewLotJson = json_body(&body)?;
+    let b = body;
     let fields = LotFields {
         reference: b.reference,
         category_code: b.category,
@@ -337,10 +345,11 @@ pub async fn update_lot(
     admin: AdminApi,
     state: State,
     id: web::Path<i64>,
-    body: web::Json<LotPatchJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: LotPatchJson = json_body(&body)?;
     let id = id.into_inner();
-    let patch = body.into_inner();
+    let patch = body;
     let now = state.clock.now_naive();
     let detail = state
         .pool
@@ -462,11 +471,11 @@ pub async fn set_cascade(
     admin: AdminApi,
     state: State,
     id: web::Path<i64>,
-    body: web::Json<CascadeJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: CascadeJson = json_body(&body)?;
     let id = id.into_inner();
     let proposal: Vec<ProposedEntry> = body
-        .into_inner()
         .suppliers
         .into_iter()
         .map(|e| ProposedEntry {
@@ -510,10 +519,11 @@ pub async fn create_product(
     admin: AdminApi,
     state: State,
     id: web::Path<i64>,
-    body: web::Json<NewProductJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: NewProductJson = json_body(&body)?;
     let lot_id = id.into_inner();
-    let b = body.into_inner();
+    let b = body;
     let fields = ProductFields {
         sku: b.sku,
         name: Bilingual::new(b.name_fr, b.name_nl),
@@ -561,10 +571,11 @@ pub async fn update_product(
     admin: AdminApi,
     state: State,
     id: web::Path<i64>,
-    body: web::Json<ProductPatchJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: ProductPatchJson = json_body(&body)?;
     let id = id.into_inner();
-    let patch = body.into_inner();
+    let patch = body;
     let now = state.clock.now_naive();
     let product = state
         .pool
@@ -631,10 +642,11 @@ pub async fn set_offer(
     admin: AdminApi,
     state: State,
     path: web::Path<(i64, i64)>,
-    body: web::Json<OfferJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: OfferJson = json_body(&body)?;
     let (product_id, supplier_id) = path.into_inner();
-    let b = body.into_inner();
+    let b = body;
     let fields = OfferFields {
         price: b.price,
         available: b.available,
@@ -721,9 +733,10 @@ pub async fn categories(_admin: AdminApi, state: State) -> Result<HttpResponse, 
 pub async fn create_category(
     admin: AdminApi,
     state: State,
-    body: web::Json<NewCategoryJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
+    let body: NewCategoryJson = json_body(&body)?;
+    let b = body;
     let fields = CategoryFields {
         code: b.code,
         name: Bilingual::new(b.name_fr, b.name_nl),
@@ -764,10 +777,11 @@ pub async fn update_category(
     admin: AdminApi,
     state: State,
     id: web::Path<i64>,
-    body: web::Json<CategoryPatchJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: CategoryPatchJson = json_body(&body)?;
     let id = id.into_inner();
-    let patch = body.into_inner();
+    let patch = body;
     let now = state.clock.now_naive();
     let category = state
         .pool

@@ -485,10 +485,7 @@ pub async fn change_supplier(
 ) -> Result<HttpResponse, WebError> {
     let (id, supplier, action) = path.into_inner();
     let now = state.clock.now_naive();
-    if !matches!(
-        action.as_str(),
-        "up" | "down" | "deactivate" | "reactivate"
-    ) {
+    if !matches!(action.as_str(), "up" | "down" | "deactivate" | "reactivate") {
         let page = Page::load(&request, &state).await?;
         return Err(WebError::not_found(page.language));
     }
@@ -897,7 +894,13 @@ pub async fn update_category(
         state,
         form.into_inner(),
         ("/admin/categories".to_owned(), "bo-category-saved-flash"),
-        move |conn, admin, form| bo::update_category(conn, now, admin, id, &category_fields_of(form)),
+        move |conn, admin, form| bo::update_category(
+            conn,
+            now,
+            admin,
+            id,
+            &category_fields_of(form)
+        ),
         |page, state, refusal| render_category(page, state, id, refusal),
     )
 }
