@@ -13,6 +13,7 @@ on_both_backends!(
 
 /// Every route of `src/api/v1/mod.rs` but the document and the reference page themselves.
 const ROUTES: &[(&str, &str)] = &[
+const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/catalogue/lots"),
     ("get", "/api/v1/catalogue/products"),
     ("post", "/api/v1/memberships"),
@@ -53,6 +54,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/suppliers/{id}/reactivate"),
     ("get", "/api/v1/admin/audit"),
     ("get", "/api/v1/admin/reports/{report}"),
+    ("post", "/api/v1/admin/lots"),
+    ("get", "/api/v1/admin/lots/{id}"),
+    ("patch", "/api/v1/admin/lots/{id}"),
+    ("post", "/api/v1/admin/lots/{id}/publish"),
+    ("post", "/api/v1/admin/lots/{id}/close"),
+    ("put", "/api/v1/admin/lots/{id}/cascade"),
+    ("post", "/api/v1/admin/lots/{id}/products"),
+    ("patch", "/api/v1/admin/products/{id}"),
+    ("put", "/api/v1/admin/products/{id}/offers/{supplier_id}"),
+    ("get", "/api/v1/admin/categories"),
+    ("post", "/api/v1/admin/categories"),
+    ("patch", "/api/v1/admin/categories/{id}"),
 ];
 
 async fn openapi_document_describes_every_route(backend: Backend) {

@@ -287,3 +287,181 @@ fn escape_like(word: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+// --- Back office: lots, cascades, products, offers and categories as the authority edits
+// them.
+
+/// The editable fields of a lot.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = lots)]
+pub struct LotChanges<'a> {
+    pub reference: &'a str,
+    pub category_id: i64,
+    pub kind: &'a str,
+    pub title_fr: &'a str,
+    pub title_nl: &'a str,
+    pub description_fr: &'a str,
+    pub description_nl: &'a str,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update_lot(conn: &mut Conn, id: i64, changes: &LotChanges<'_>) -> DbResult<usize> {
+    Ok(with_conn!(conn, |c| diesel::update(lots::table.find(id))
+        .set(changes)
+        .execute(c))?)
+}
+
+/// Moves a lot from `from` to `to`; 0 rows when it was not in `from` any more.
+pub fn set_lot_status(
+    conn: &mut Conn,
+    id: i64,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> DbResult<usize> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        lots::table.find(id).filter(lots::status.eq(from))
+    )
+    .set((lots::status.eq(to), lots::updated_at.eq(now)))
+    .execute(c))?)
+}
+
+/// A cascade entry with when it was first awarded, kept across reorderings.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cascade_entries)]
+pub struct CascadeEntryDated {
+    pub supplier_id: i64,
+    pub rank: i32,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn cascade_dated(conn: &mut Conn, lot_id: i64) -> DbResult<Vec<CascadeEntryDated>> {
+    Ok(with_conn!(conn, |c| cascade_entries::table
+        .filter(cascade_entries::lot_id.eq(lot_id))
+        .order(cascade_entries::rank.asc())
+        .select(CascadeEntryDated::as_select())
+        .load(c))?)
+}
+
+/// Replaces a lot's whole cascade. Deleting then inserting inside the caller's transaction
+/// keeps `UNIQUE (lot_id, rank)` and `CHECK (rank BETWEEN 1 AND 5)` satisfied at every
+/// statement on both backends, which swapping ranks in place cannot.
+pub fn replace_cascade(conn: &mut Conn, lot_id: i64, entries: &[NewCascadeEntry]) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        cascade_entries::table.filter(cascade_entries::lot_id.eq(lot_id))
+    )
+    .execute(c))?;
+    if !entries.is_empty() {
+        with_conn!(conn, |c| diesel::insert_into(cascade_entries::table)
+            .values(entries)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Every supplier, for choosing cascade members.
+pub fn all_supplier_briefs(conn: &mut Conn) -> DbResult<Vec<SupplierBrief>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .order(suppliers::name.asc())
+        .select((suppliers::id, suppliers::name, suppliers::status))
+        .load(c))?)
+}
+
+pub fn product_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<ProductRow>> {
+    Ok(with_conn!(conn, |c| products::table
+        .find(id)
+        .select(ProductRow::as_select())
+        .first(c)
+        .optional())?)
+}
+
+/// Every product of a lot, inactive ones included.
+pub fn all_products_of_lot(conn: &mut Conn, lot_id: i64) -> DbResult<Vec<ProductRow>> {
+    Ok(with_conn!(conn, |c| products::table
+        .filter(products::lot_id.eq(lot_id))
+        .order(products::sku.asc())
+        .select(ProductRow::as_select())
+        .load(c))?)
+}
+
+/// `(lot_id, active product count)` for every lot that has products.
+pub fn active_product_counts(conn: &mut Conn) -> DbResult<Vec<(i64, i64)>> {
+    Ok(with_conn!(conn, |c| products::table
+        .filter(products::active.eq(true))
+        .group_by(products::lot_id)
+        .select((products::lot_id, diesel::dsl::count_star()))
+        .load(c))?)
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = products)]
+pub struct ProductChanges<'a> {
+    pub sku: &'a str,
+    pub name_fr: &'a str,
+    pub name_nl: &'a str,
+    pub description_fr: &'a str,
+    pub description_nl: &'a str,
+    pub packaging_fr: &'a str,
+    pub packaging_nl: &'a str,
+    pub unit_code: &'a str,
+    pub standards: &'a str,
+    pub vat_class: &'a str,
+    pub min_quantity: i32,
+    pub order_multiple: i32,
+    pub active: bool,
+    pub search_text: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update_product(conn: &mut Conn, id: i64, changes: &ProductChanges<'_>) -> DbResult<usize> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        products::table.find(id)
+    )
+    .set(changes)
+    .execute(c))?)
+}
+
+/// Creates or replaces one supplier's offer for a product.
+pub fn upsert_offer(conn: &mut Conn, new: &NewOffer) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::insert_into(supplier_offers::table)
+        .values(new)
+        .on_conflict((supplier_offers::product_id, supplier_offers::supplier_id))
+        .do_update()
+        .set((
+            supplier_offers::price_cents.eq(new.price_cents),
+            supplier_offers::available.eq(new.available),
+            supplier_offers::unavailable_until.eq(new.unavailable_until),
+            supplier_offers::updated_at.eq(new.updated_at),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = super::schema::categories)]
+pub struct CategoryChanges<'a> {
+    pub code: &'a str,
+    pub name_fr: &'a str,
+    pub name_nl: &'a str,
+    pub position: i32,
+}
+
+pub fn update_category(conn: &mut Conn, id: i64, changes: &CategoryChanges<'_>) -> DbResult<usize> {
+    use super::schema::categories;
+    Ok(with_conn!(conn, |c| diesel::update(
+        categories::table.find(id)
+    )
+    .set(changes)
+    .execute(c))?)
+}
+
+/// `(category_id, lot count)`.
+pub fn lot_counts_by_category(conn: &mut Conn) -> DbResult<Vec<(i64, i64)>> {
+    Ok(with_conn!(conn, |c| lots::table
+        .group_by(lots::category_id)
+        .select((lots::category_id, diesel::dsl::count_star()))
+        .load(c))?)
+}

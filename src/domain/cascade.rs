@@ -527,3 +527,323 @@ mod tests {
         assert_eq!(checked, 11usize.pow(5));
     }
 }
+
+// --- Back office: the authority rewriting a lot's cascade as a whole.
+
+/// One line of a cascade the authority proposes: who, at which rank, and whether the
+/// supplier takes this lot's orders.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposedEntry {
+    pub rank: i64,
+    pub supplier: SupplierId,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CascadePlanError {
+    #[error("a cascade has at most {MAX_CASCADE_SIZE} suppliers")]
+    Full,
+    #[error("supplier {0} appears twice in the cascade")]
+    DuplicateSupplier(SupplierId),
+    #[error("ranks must run 1, 2, 3… without gaps or repeats")]
+    RanksNotContiguous,
+    #[error("supplier {0} is not active and cannot join a cascade")]
+    InactiveSupplier(SupplierId),
+    #[error("supplier {0} is unknown")]
+    UnknownSupplier(SupplierId),
+}
+
+impl CascadePlanError {
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            Self::Full => "cascade-full",
+            Self::DuplicateSupplier(_) => "cascade-duplicate-supplier",
+            Self::RanksNotContiguous => "bo-cascade-ranks-not-contiguous",
+            Self::InactiveSupplier(_) => "bo-cascade-supplier-inactive",
+            Self::UnknownSupplier(_) => "bo-cascade-supplier-unknown",
+        }
+    }
+}
+
+/// What the authority knows about a supplier when it plans a cascade.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SupplierStanding {
+    Active,
+    Suspended,
+    Unknown,
+}
+
+/// Checks a whole proposed cascade against the current one: at most five suppliers, each
+/// once, ranks 1..n without gaps, and only suppliers with an active account may *join*
+/// (one already in the cascade keeps its place while suspended, so a suspension does not
+/// silently reorder a lot).
+pub fn plan_cascade(
+    current: &Cascade,
+    proposed: &[ProposedEntry],
+    standing: impl Fn(SupplierId) -> SupplierStanding,
+) -> Result<Cascade, CascadePlanError> {
+    if proposed.len() > MAX_CASCADE_SIZE {
+        return Err(CascadePlanError::Full);
+    }
+    let mut sorted = proposed.to_vec();
+    sorted.sort_by_key(|e| e.rank);
+    for (index, entry) in sorted.iter().enumerate() {
+        if entry.rank != index as i64 + 1 {
+            return Err(CascadePlanError::RanksNotContiguous);
+        }
+        if sorted[..index].iter().any(|e| e.supplier == entry.supplier) {
+            return Err(CascadePlanError::DuplicateSupplier(entry.supplier));
+        }
+        match standing(entry.supplier) {
+            SupplierStanding::Unknown => {
+                return Err(CascadePlanError::UnknownSupplier(entry.supplier))
+            }
+            SupplierStanding::Suspended if !current.contains(entry.supplier) => {
+                return Err(CascadePlanError::InactiveSupplier(entry.supplier))
+            }
+            _ => {}
+        }
+    }
+    let entries = sorted
+        .iter()
+        .zip(Rank::all())
+        .map(|(e, rank)| CascadeEntry {
+            rank,
+            supplier: e.supplier,
+            active: e.active,
+        })
+        .collect();
+    Cascade::new(entries).map_err(|_| CascadePlanError::RanksNotContiguous)
+}
+
+/// The current cascade as a proposal, ranks renumbered 1..n in their present order (a
+/// cascade left with gaps by an earlier removal closes them at its next change).
+pub fn as_proposal(current: &Cascade) -> Vec<ProposedEntry> {
+    current
+        .entries()
+        .iter()
+        .enumerate()
+        .map(|(index, e)| ProposedEntry {
+            rank: index as i64 + 1,
+            supplier: e.supplier,
+            active: e.active,
+        })
+        .collect()
+}
+
+/// The cascade with `supplier` appended after the last rank.
+pub fn proposal_with_added(current: &Cascade, supplier: SupplierId) -> Vec<ProposedEntry> {
+    let mut proposal = as_proposal(current);
+    proposal.push(ProposedEntry {
+        rank: proposal.len() as i64 + 1,
+        supplier,
+        active: true,
+    });
+    proposal
+}
+
+/// The cascade with `supplier` swapped with its neighbour above (`up`) or below; `None`
+/// when it is not in the cascade or already at that end.
+pub fn proposal_with_move(
+    current: &Cascade,
+    supplier: SupplierId,
+    up: bool,
+) -> Option<Vec<ProposedEntry>> {
+    let mut proposal = as_proposal(current);
+    let index = proposal.iter().position(|e| e.supplier == supplier)?;
+    let other = if up {
+        index.checked_sub(1)?
+    } else {
+        Some(index + 1).filter(|&i| i < proposal.len())?
+    };
+    let (a, b) = (proposal[index], proposal[other]);
+    proposal[index] = ProposedEntry { rank: a.rank, ..b };
+    proposal[other] = ProposedEntry { rank: b.rank, ..a };
+    Some(proposal)
+}
+
+/// The cascade with `supplier` switched on or off for this lot; `None` when it is not in it.
+pub fn proposal_with_active(
+    current: &Cascade,
+    supplier: SupplierId,
+    active: bool,
+) -> Option<Vec<ProposedEntry>> {
+    let mut proposal = as_proposal(current);
+    let entry = proposal.iter_mut().find(|e| e.supplier == supplier)?;
+    entry.active = active;
+    Some(proposal)
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    fn s(n: i64) -> SupplierId {
+        SupplierId(n)
+    }
+
+    fn p(rank: i64, supplier: i64, active: bool) -> ProposedEntry {
+        ProposedEntry {
+            rank,
+            supplier: s(supplier),
+            active,
+        }
+    }
+
+    fn all_active(_: SupplierId) -> SupplierStanding {
+        SupplierStanding::Active
+    }
+
+    fn order(c: &Cascade) -> Vec<(u8, i64, bool)> {
+        c.entries()
+            .iter()
+            .map(|e| (e.rank.get(), e.supplier.0, e.active))
+            .collect()
+    }
+
+    fn current(suppliers: &[i64]) -> Cascade {
+        Cascade::from_ranked_suppliers(&suppliers.iter().map(|&n| s(n)).collect::<Vec<_>>())
+            .unwrap()
+    }
+
+    #[test]
+    fn accepts_contiguous_ranks_in_any_order() {
+        let plan = plan_cascade(
+            &Cascade::default(),
+            &[p(2, 20, false), p(1, 10, true), p(3, 30, true)],
+            all_active,
+        )
+        .unwrap();
+        assert_eq!(
+            order(&plan),
+            vec![(1, 10, true), (2, 20, false), (3, 30, true)]
+        );
+        assert!(plan_cascade(&current(&[1]), &[], all_active)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn refuses_six_suppliers() {
+        let six: Vec<_> = (1..=6).map(|i| p(i, i * 10, true)).collect();
+        assert_eq!(
+            plan_cascade(&Cascade::default(), &six, all_active),
+            Err(CascadePlanError::Full)
+        );
+        let five: Vec<_> = (1..=5).map(|i| p(i, i * 10, true)).collect();
+        assert_eq!(
+            plan_cascade(&Cascade::default(), &five, all_active)
+                .unwrap()
+                .len(),
+            5
+        );
+    }
+
+    #[test]
+    fn refuses_gaps_repeats_and_ranks_out_of_range() {
+        for bad in [
+            vec![p(1, 10, true), p(3, 30, true)],
+            vec![p(2, 10, true)],
+            vec![p(1, 10, true), p(1, 20, true)],
+            vec![p(0, 10, true), p(1, 20, true)],
+            vec![p(-1, 10, true)],
+        ] {
+            assert_eq!(
+                plan_cascade(&Cascade::default(), &bad, all_active),
+                Err(CascadePlanError::RanksNotContiguous),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_a_supplier_twice() {
+        assert_eq!(
+            plan_cascade(
+                &Cascade::default(),
+                &[p(1, 10, true), p(2, 10, false)],
+                all_active
+            ),
+            Err(CascadePlanError::DuplicateSupplier(s(10)))
+        );
+    }
+
+    #[test]
+    fn only_active_suppliers_join_but_suspended_members_stay() {
+        let standing = |id: SupplierId| match id.0 {
+            20 => SupplierStanding::Suspended,
+            99 => SupplierStanding::Unknown,
+            _ => SupplierStanding::Active,
+        };
+        assert_eq!(
+            plan_cascade(&current(&[10]), &[p(1, 10, true), p(2, 20, true)], standing),
+            Err(CascadePlanError::InactiveSupplier(s(20)))
+        );
+        assert!(plan_cascade(
+            &current(&[10, 20]),
+            &[p(1, 20, true), p(2, 10, true)],
+            standing
+        )
+        .is_ok());
+        assert_eq!(
+            plan_cascade(&current(&[]), &[p(1, 99, true)], standing),
+            Err(CascadePlanError::UnknownSupplier(s(99)))
+        );
+    }
+
+    #[test]
+    fn moves_swap_neighbours_and_stop_at_the_ends() {
+        let c = current(&[10, 20, 30]);
+        let up = proposal_with_move(&c, s(30), true).unwrap();
+        assert_eq!(
+            order(&plan_cascade(&c, &up, all_active).unwrap()),
+            vec![(1, 10, true), (2, 30, true), (3, 20, true)]
+        );
+        let down = proposal_with_move(&c, s(10), false).unwrap();
+        assert_eq!(
+            order(&plan_cascade(&c, &down, all_active).unwrap()),
+            vec![(1, 20, true), (2, 10, true), (3, 30, true)]
+        );
+        assert!(proposal_with_move(&c, s(10), true).is_none());
+        assert!(proposal_with_move(&c, s(30), false).is_none());
+        assert!(proposal_with_move(&c, s(99), true).is_none());
+    }
+
+    #[test]
+    fn adding_appends_and_closes_gaps() {
+        let gappy = Cascade::new(vec![
+            CascadeEntry {
+                rank: Rank::new(2).unwrap(),
+                supplier: s(20),
+                active: true,
+            },
+            CascadeEntry {
+                rank: Rank::new(5).unwrap(),
+                supplier: s(50),
+                active: false,
+            },
+        ])
+        .unwrap();
+        let added = proposal_with_added(&gappy, s(60));
+        assert_eq!(
+            order(&plan_cascade(&gappy, &added, all_active).unwrap()),
+            vec![(1, 20, true), (2, 50, false), (3, 60, true)]
+        );
+        let full = current(&[1, 2, 3, 4, 5]);
+        assert_eq!(
+            plan_cascade(&full, &proposal_with_added(&full, s(6)), all_active),
+            Err(CascadePlanError::Full)
+        );
+    }
+
+    #[test]
+    fn deactivating_keeps_the_rank() {
+        let c = current(&[10, 20]);
+        let off = proposal_with_active(&c, s(10), false).unwrap();
+        assert_eq!(
+            order(&plan_cascade(&c, &off, all_active).unwrap()),
+            vec![(1, 10, false), (2, 20, true)]
+        );
+        assert!(proposal_with_active(&c, s(99), false).is_none());
+    }
+}

@@ -71,8 +71,10 @@ pub fn lines_for(
     let catalogue = catalogue::load(conn, today, &CatalogueFilter::default())?;
     let mut out = Vec::new();
     for (product_id, quantity) in rows {
+        let mut found = false;
         for lot in &catalogue.lots {
             if let Some(product) = lot.products.iter().find(|p| p.id == product_id) {
+                found = true;
                 out.push(CartLine {
                     product: product.clone(),
                     lot_title: lot.title.clone(),
@@ -80,6 +82,50 @@ pub fn lines_for(
                 });
             }
         }
+        if !found {
+            // Kept, without a price, so checkout can say why it is refused instead of the
+            // line silently disappearing.
+            if let Some(line) = closed_lot_line(conn, product_id, quantity)? {
+                out.push(line);
+            }
+        }
     }
     Ok(out)
+}
+
+/// A cart line for an active product whose lot was closed after it went into the cart.
+fn closed_lot_line(
+    conn: &mut Conn,
+    product_id: i64,
+    quantity: i32,
+) -> Result<Option<CartLine>, DbError> {
+    use crate::db::catalogue as cq;
+    let Some(p) = cq::product_by_id(conn, product_id)? else {
+        return Ok(None);
+    };
+    let Some(lot) = cq::lot_by_id(conn, p.lot_id)? else {
+        return Ok(None);
+    };
+    if !p.active || lot.status != "closed" {
+        return Ok(None);
+    }
+    Ok(Some(CartLine {
+        product: ProductView {
+            id: p.id,
+            sku: p.sku,
+            lot_id: p.lot_id,
+            lot_reference: lot.reference,
+            name: catalogue::Bilingual::new(p.name_fr, p.name_nl),
+            description: catalogue::Bilingual::new(p.description_fr, p.description_nl),
+            packaging: catalogue::Bilingual::new(p.packaging_fr, p.packaging_nl),
+            unit_code: p.unit_code,
+            standards: catalogue::split_standards(&p.standards),
+            vat_rate: None,
+            min_quantity: p.min_quantity.max(1) as u32,
+            order_multiple: p.order_multiple.max(1) as u32,
+            offer: None,
+        },
+        lot_title: catalogue::Bilingual::new(lot.title_fr, lot.title_nl),
+        quantity: quantity.max(0) as u32,
+    }))
 }

@@ -162,6 +162,16 @@ pub fn place(
         let sku = line.sku.trim().to_uppercase();
         let field = |part: &str| format!("lines[{index}].{part}");
         let Some((product, orderability)) = by_sku.get(sku.as_str()) else {
+            // A product of a lot closed meanwhile is no longer in the published catalogue;
+            // say so rather than calling it unknown.
+            if lot_closed_for(conn, &sku)? {
+                errors.add(
+                    &field("sku"),
+                    "lot-closed",
+                    format!("the contract of {sku} is closed and takes no more orders"),
+                );
+                continue;
+            }
             errors.add(
                 &field("sku"),
                 "product-unknown",
@@ -170,10 +180,15 @@ pub fn place(
             continue;
         };
         if *orderability != Orderability::Open {
+            let (code, why) = match orderability {
+                Orderability::NotYetValid => ("lot-not-yet-valid", "is not in force yet"),
+                Orderability::Expired => ("lot-expired", "has expired"),
+                _ => ("lot-closed", "is closed"),
+            };
             errors.add(
                 &field("sku"),
-                "lot-not-orderable",
-                format!("the contract of {sku} takes no orders at the moment"),
+                code,
+                format!("the contract of {sku} {why} and takes no orders"),
             );
             continue;
         }
@@ -436,4 +451,13 @@ pub fn cancel(
         )?;
         Ok(next)
     })
+}
+
+/// Whether `sku` is a product of a lot that is no longer published (closed, or back to draft).
+fn lot_closed_for(conn: &mut Conn, sku: &str) -> Result<bool, crate::db::DbError> {
+    let Some(product) = crate::db::catalogue::product_by_sku(conn, sku)? else {
+        return Ok(false);
+    };
+    Ok(crate::db::catalogue::lot_by_id(conn, product.lot_id)?
+        .is_some_and(|lot| lot.status != "published"))
 }

@@ -176,6 +176,7 @@ pub fn product_json(product: &ProductView, language: Language) -> Value {
         "description": product.description.get(language),
         "packaging": product.packaging.get(language),
         "unit_code": product.unit_code,
+        "unit_key": crate::catalogue::back_office::unit_label_key(&product.unit_code),
         "standards": product.standards,
         "vat_bp": product.vat_rate.map(|r| r.basis_points()),
         "min_quantity": product.min_quantity,

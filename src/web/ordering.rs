@@ -83,6 +83,7 @@ async fn render_cart(
                 "quantity": l.quantity,
                 "min_quantity": l.product.min_quantity,
                 "order_multiple": l.product.order_multiple,
+                "unit": page.t(&crate::catalogue::back_office::unit_label_key(&l.product.unit_code)),
                 "unit_price": price.map(|p| money(language, p)),
                 "line_total": total.map(|t| money(language, t)),
                 "supplier": l.product.offer.as_ref().map(|o| o.supplier_name.clone()),

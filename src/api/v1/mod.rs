@@ -98,7 +98,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(oauth::resource())
         .route("/admin/institutions", web::get().to(admin::institutions))
         .route("/admin/suppliers", web::get().to(admin::suppliers))
-        .route("/admin/lots", web::get().to(admin::lots))
         .service(
             web::resource("/admin/api-clients")
                 .route(web::get().to(admin::api_clients))
