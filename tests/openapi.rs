@@ -13,7 +13,6 @@ on_both_backends!(
 
 /// Every route of `src/api/v1/mod.rs` but the document and the reference page themselves.
 const ROUTES: &[(&str, &str)] = &[
-const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/catalogue/lots"),
     ("get", "/api/v1/catalogue/products"),
     ("post", "/api/v1/memberships"),
