@@ -99,7 +99,7 @@ async fn openapi_document_describes_every_route(backend: Backend) {
             }
         }
     }
-    for (method, path) in ROUTES {
+    for &(method, path) in ROUTES {
         let operation = &document["paths"][path][method];
         assert!(operation.is_object(), "{method} {path} is not documented");
         let responses = operation["responses"].as_object().unwrap();
