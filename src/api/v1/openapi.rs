@@ -499,6 +499,7 @@ impl Modify for Security {
         admin::issue_client,
         admin::revoke_client,
         admin::webhook_deliveries,
+        open_data::ocds,
     ),
     modifiers(&Security),
     tags(
@@ -508,6 +509,7 @@ impl Modify for Security {
         (name = "orders", description = "Orders of an institution"),
         (name = "supplier", description = "The supplier API"),
         (name = "admin", description = "The purchasing authority's API"),
+        (name = "open-data", description = "Public open data (OCDS)"),
     )
 )]
 pub struct ApiDoc;

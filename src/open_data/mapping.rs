@@ -1,0 +1,457 @@
+//! From our lots and orders to OCDS releases: pure functions, no I/O.
+//!
+//! Each lot is a framework-agreement procedure of the purchasing authority: one contracting
+//! process (`<prefix>-lot-<reference>`) whose tender has a single lot (lots extension) and
+//! `techniques.hasFrameworkAgreement` (techniques extension), and whose awards are the
+//! cascade suppliers, one award per cascade entry with its rank.
+//!
+//! Each published order is a call-off of that framework agreement: its own process
+//! (`<prefix>-order-<reference>`) pointing at the lot's process through `relatedProcesses`
+//! (`relationship: ["framework"]`), bought by the institution, awarded (when a supplier
+//! confirmed it) to that supplier at the order's value excluding VAT.
+//!
+//! Only legal entities appear, identified by their enterprise number: no person's name or
+//! address, no contact point, no delivery address, no buyer's own order reference.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use super::ocds::{
+    Award, Contract, FrameworkAgreement, Identifier, Item, Lot, Organization,
+    OrganizationReference, Period, RelatedProcess, Release, Tender, Techniques, Unit, Value,
+    KBO_SCHEME,
+};
+use crate::domain::order_state::OrderStatus;
+use crate::domain::vat::{compute_totals, PricedLine, VatRate};
+use crate::domain::{Cents, MoneyError, MAX_CASCADE_SIZE};
+
+/// Who publishes, and under which identifiers.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// Registered OCDS prefix (`ocds-xxxxxx`), or a local one until registration.
+    pub ocid_prefix: String,
+    /// The purchasing authority: buyer and procuring entity of every framework agreement.
+    pub authority: Entity,
+}
+
+impl Publication {
+    pub fn lot_ocid(&self, lot_reference: &str) -> String {
+        format!("{}-lot-{}", self.ocid_prefix, lot_reference)
+    }
+
+    pub fn order_ocid(&self, order_reference: &str) -> String {
+        format!("{}-order-{}", self.ocid_prefix, order_reference)
+    }
+}
+
+/// A legal entity known by its Belgian enterprise number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    /// The ten bare digits.
+    pub enterprise_number: String,
+    pub name: String,
+}
+
+impl Entity {
+    /// The party id, built as OCDS recommends: `{scheme}-{id}`.
+    pub fn party_id(&self) -> String {
+        format!("{KBO_SCHEME}-{}", self.enterprise_number)
+    }
+
+    pub fn reference(&self) -> OrganizationReference {
+        OrganizationReference {
+            id: self.party_id(),
+            name: self.name.clone(),
+        }
+    }
+
+    fn party(&self, roles: Vec<&'static str>) -> Organization {
+        Organization {
+            id: self.party_id(),
+            name: self.name.clone(),
+            identifier: Identifier {
+                scheme: KBO_SCHEME,
+                id: self.enterprise_number.clone(),
+                legal_name: self.name.clone(),
+            },
+            roles,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LotData {
+    pub reference: String,
+    /// `goods` or `services`.
+    pub kind: String,
+    pub title_fr: String,
+    pub title_nl: String,
+    pub description_fr: String,
+    pub description_nl: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// `published` or `closed` (drafts are never published).
+    pub status: String,
+    pub updated_at: NaiveDateTime,
+    pub cascade: Vec<CascadeData>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CascadeData {
+    pub entry_id: i64,
+    pub rank: i32,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub supplier: Entity,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderData {
+    pub reference: String,
+    pub status: OrderStatus,
+    pub lot_reference: String,
+    pub lot_title_fr: String,
+    pub lot_kind: String,
+    pub institution: Entity,
+    /// The supplier that confirmed the order, with its cascade rank.
+    pub supplier: Option<(Entity, i32)>,
+    pub placed_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub expected_delivery: Option<NaiveDate>,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub lines: Vec<LineData>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LineData {
+    pub sku: String,
+    pub name_fr: String,
+    pub name_nl: String,
+    /// UN/ECE Recommendation 20 code, e.g. `BX`.
+    pub unit_code: String,
+    pub quantity: i32,
+    pub unit_price: Cents,
+    pub vat_rate_basis_points: i32,
+}
+
+/// Which orders are published as call-offs.
+///
+/// - Orders a supplier confirmed (`confirmed`, `cancellation_requested`, `shipped`,
+///   `delivered`) are commitments of public money: published with their award and contract.
+/// - `cancelled` orders are published only if a supplier had confirmed them: the contract
+///   existed and is shown as cancelled. An order cancelled before any supplier accepted it
+///   never became a commitment.
+/// - `unfulfilled` orders (every supplier of the cascade declined or let the time run out)
+///   are published without award, as an unsuccessful call-off: how often a cascade fails is
+///   exactly what the public should be able to see.
+/// - Orders still `placed` or `routed` are in progress and wait until they are decided.
+pub fn is_published(status: OrderStatus, confirmed: bool) -> bool {
+    match status {
+        OrderStatus::Confirmed
+        | OrderStatus::CancellationRequested
+        | OrderStatus::Shipped
+        | OrderStatus::Delivered
+        | OrderStatus::Unfulfilled => true,
+        OrderStatus::Cancelled => confirmed,
+        OrderStatus::Placed | OrderStatus::Routed => false,
+    }
+}
+
+/// The statuses [`is_published`] may accept, for filtering in the database.
+pub const PUBLISHED_STATUSES: [&str; 6] = [
+    "confirmed",
+    "cancellation_requested",
+    "shipped",
+    "delivered",
+    "unfulfilled",
+    "cancelled",
+];
+
+fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    utc(day.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    utc(day.and_hms_opt(23, 59, 59).unwrap_or_default())
+}
+
+/// A release id unique within its process and new whenever the data changed.
+fn release_id(ocid: &str, at: NaiveDateTime) -> String {
+    format!("{ocid}-{}", at.format("%Y%m%dT%H%M%SZ"))
+}
+
+fn procurement_category(kind: &str) -> Option<&'static str> {
+    match kind {
+        "goods" => Some("goods"),
+        "services" => Some("services"),
+        "works" => Some("works"),
+        _ => None,
+    }
+}
+
+/// The release of a lot: the framework agreement and its cascade.
+pub fn lot_release(publication: &Publication, lot: &LotData) -> Release {
+    let ocid = publication.lot_ocid(&lot.reference);
+    let authority = publication.authority.reference();
+    let period = Period {
+        start_date: Some(start_of(lot.valid_from)),
+        end_date: Some(end_of(lot.valid_until)),
+    };
+    let status = if lot.status == "closed" {
+        "complete"
+    } else {
+        "active"
+    };
+    let mut cascade: Vec<&CascadeData> = lot.cascade.iter().collect();
+    cascade.sort_by_key(|entry| (entry.rank, !entry.active, entry.entry_id));
+
+    let mut parties = vec![publication
+        .authority
+        .party(vec!["buyer", "procuringEntity"])];
+    for entry in &cascade {
+        if !parties.iter().any(|p| p.id == entry.supplier.party_id()) {
+            parties.push(entry.supplier.party(vec!["supplier"]));
+        }
+    }
+    let awards: Vec<Award> = cascade
+        .iter()
+        .map(|entry| Award {
+            id: format!("{}-cascade-{}", lot.reference, entry.entry_id),
+            title: format!("Rang {} de la cascade", entry.rank),
+            title_nl: format!("Rang {} in de cascade", entry.rank),
+            description: Some(format!(
+                "Fournisseur classé au rang {} de la cascade du lot {}{}.",
+                entry.rank,
+                lot.reference,
+                if entry.active {
+                    ""
+                } else {
+                    " (retiré de la cascade)"
+                }
+            )),
+            description_nl: Some(format!(
+                "Leverancier op rang {} van de cascade van perceel {}{}.",
+                entry.rank,
+                lot.reference,
+                if entry.active {
+                    ""
+                } else {
+                    " (uit de cascade gehaald)"
+                }
+            )),
+            status: if entry.active { "active" } else { "cancelled" },
+            date: Some(utc(entry.created_at)),
+            value: None,
+            suppliers: vec![entry.supplier.reference()],
+            items: Vec::new(),
+            contract_period: Some(period.clone()),
+            related_lots: vec![lot.reference.clone()],
+        })
+        .collect();
+    let mut tag = vec!["tender"];
+    if !awards.is_empty() {
+        tag.push("award");
+    }
+    let updated = cascade
+        .iter()
+        .map(|entry| entry.created_at)
+        .chain(std::iter::once(lot.updated_at))
+        .max()
+        .unwrap_or(lot.updated_at);
+    Release {
+        id: release_id(&ocid, updated),
+        ocid,
+        date: utc(updated),
+        tag,
+        initiation_type: "tender",
+        language: "fr",
+        parties,
+        buyer: authority.clone(),
+        tender: Tender {
+            id: lot.reference.clone(),
+            title: Some(lot.title_fr.clone()),
+            title_nl: Some(lot.title_nl.clone()),
+            description: Some(lot.description_fr.clone()).filter(|d| !d.is_empty()),
+            description_nl: Some(lot.description_nl.clone()).filter(|d| !d.is_empty()),
+            status,
+            procuring_entity: authority,
+            main_procurement_category: procurement_category(&lot.kind),
+            procurement_method: None,
+            procurement_method_details: Some(
+                "Accord-cadre avec cascade de fournisseurs classés / Raamovereenkomst met cascade van gerangschikte leveranciers"
+                    .into(),
+            ),
+            items: Vec::new(),
+            value: None,
+            contract_period: Some(period.clone()),
+            techniques: Techniques {
+                has_framework_agreement: true,
+                framework_agreement: Some(FrameworkAgreement {
+                    method: "withoutReopeningCompetition",
+                    maximum_participants: MAX_CASCADE_SIZE as u32,
+                    period: period.clone(),
+                }),
+            },
+            competitive: None,
+            lots: vec![Lot {
+                id: lot.reference.clone(),
+                title: lot.title_fr.clone(),
+                title_nl: lot.title_nl.clone(),
+                status,
+                contract_period: period,
+            }],
+        },
+        awards,
+        contracts: Vec::new(),
+        related_processes: Vec::new(),
+    }
+}
+
+/// The release of a call-off order, or `None` when the order is not published (see
+/// [`is_published`]) or its amounts overflow.
+pub fn order_release(publication: &Publication, order: &OrderData) -> Option<Release> {
+    if !is_published(order.status, order.supplier.is_some()) {
+        return None;
+    }
+    let ocid = publication.order_ocid(&order.reference);
+    let authority = publication.authority.reference();
+    let items = items_of(order);
+    let net = net_total(&order.lines).ok()?;
+
+    let mut parties = vec![
+        order.institution.party(vec!["buyer"]),
+        publication.authority.party(vec!["procuringEntity"]),
+    ];
+    let mut awards = Vec::new();
+    let mut contracts = Vec::new();
+    if let Some((supplier, rank)) = &order.supplier {
+        parties.push(supplier.party(vec!["supplier"]));
+        let cancelled = order.status == OrderStatus::Cancelled;
+        let award_id = format!("{}-award", order.reference);
+        awards.push(Award {
+            id: award_id.clone(),
+            title: format!("Commande {}", order.reference),
+            title_nl: format!("Bestelling {}", order.reference),
+            description: Some(format!(
+                "Acceptée par le fournisseur de rang {rank} de la cascade du lot {}.",
+                order.lot_reference
+            )),
+            description_nl: Some(format!(
+                "Aanvaard door de leverancier op rang {rank} van de cascade van perceel {}.",
+                order.lot_reference
+            )),
+            status: if cancelled { "cancelled" } else { "active" },
+            date: order.confirmed_at.map(utc),
+            value: Some(Value::eur(net)),
+            suppliers: vec![supplier.reference()],
+            items: items.clone(),
+            contract_period: None,
+            related_lots: Vec::new(),
+        });
+        contracts.push(Contract {
+            id: format!("{}-contract", order.reference),
+            award_id,
+            status: match order.status {
+                OrderStatus::Cancelled => "cancelled",
+                OrderStatus::Delivered => "terminated",
+                _ => "active",
+            },
+            value: Value::eur(net),
+            date_signed: order.confirmed_at.map(utc),
+            period: Some(Period {
+                start_date: order.confirmed_at.map(utc),
+                end_date: order
+                    .delivered_at
+                    .map(utc)
+                    .or(order.expected_delivery.map(end_of)),
+            }),
+            items: items.clone(),
+        });
+    }
+    let (tag, tender_status) = if awards.is_empty() {
+        (vec!["tender"], "unsuccessful")
+    } else {
+        (vec!["tender", "award", "contract"], "complete")
+    };
+    Some(Release {
+        id: release_id(&ocid, order.updated_at),
+        ocid,
+        date: utc(order.updated_at),
+        tag,
+        initiation_type: "tender",
+        language: "fr",
+        buyer: order.institution.reference(),
+        parties,
+        tender: Tender {
+            id: order.reference.clone(),
+            title: Some(format!("Commande {}", order.reference)),
+            title_nl: Some(format!("Bestelling {}", order.reference)),
+            description: None,
+            description_nl: None,
+            status: tender_status,
+            procuring_entity: authority,
+            main_procurement_category: procurement_category(&order.lot_kind),
+            procurement_method: None,
+            procurement_method_details: Some(
+                "Commande dans l'accord-cadre, attribuée selon la cascade / Bestelling binnen de raamovereenkomst, gegund volgens de cascade"
+                    .into(),
+            ),
+            items,
+            value: Some(Value::eur(net)),
+            contract_period: None,
+            techniques: Techniques {
+                has_framework_agreement: true,
+                framework_agreement: None,
+            },
+            competitive: Some(false),
+            lots: Vec::new(),
+        },
+        awards,
+        contracts,
+        related_processes: vec![RelatedProcess {
+            id: "framework".into(),
+            relationship: vec!["framework"],
+            title: order.lot_title_fr.clone(),
+            scheme: "ocid",
+            identifier: publication.lot_ocid(&order.lot_reference),
+        }],
+    })
+}
+
+fn items_of(order: &OrderData) -> Vec<Item> {
+    order
+        .lines
+        .iter()
+        .map(|line| Item {
+            id: line.sku.clone(),
+            description: line.name_fr.clone(),
+            description_nl: line.name_nl.clone(),
+            quantity: i64::from(line.quantity),
+            unit: Unit {
+                scheme: "UNCEFACT",
+                id: line.unit_code.clone(),
+                value: Value::eur(line.unit_price),
+            },
+        })
+        .collect()
+}
+
+/// The order's total excluding VAT, computed exactly as the order's own totals are.
+pub fn net_total(lines: &[LineData]) -> Result<Cents, MoneyError> {
+    let priced: Vec<PricedLine> = lines
+        .iter()
+        .map(|line| {
+            Ok(PricedLine {
+                unit_price: line.unit_price,
+                quantity: u32::try_from(line.quantity).map_err(|_| MoneyError::Invalid)?,
+                vat_rate: VatRate::from_basis_points(line.vat_rate_basis_points.max(0) as u32)
+                    .unwrap_or(VatRate::ZERO),
+            })
+        })
+        .collect::<Result<_, MoneyError>>()?;
+    Ok(compute_totals(&priced)?.net)
+}
