@@ -137,7 +137,14 @@ async fn accept(app: &TestApp, order: i64, supplier: i64) {
 async fn decline(app: &TestApp, order: i64, supplier: i64) -> OrderStatus {
     let state = app.state.clone();
     app.with_conn(move |conn| {
-        routing::decline(conn, &state.ordering(), order, supplier, "out of stock", "s")
+        routing::decline(
+            conn,
+            &state.ordering(),
+            order,
+            supplier,
+            "out of stock",
+            "s",
+        )
     })
     .await
     .expect("declined")
@@ -246,7 +253,11 @@ async fn world(backend: Backend) -> Option<World> {
     let unfulfilled = place(&app, &buyers[1], &[("OD-GLOVE", 10)]).await;
     decline(&app, unfulfilled, s1).await;
     let after = decline(&app, unfulfilled, s2).await;
-    assert_eq!(after, OrderStatus::Unfulfilled, "rank 3 is out of the cascade");
+    assert_eq!(
+        after,
+        OrderStatus::Unfulfilled,
+        "rank 3 is out of the cascade"
+    );
 
     let cancelled = place(&app, &buyers[0], &[("OD-MASK", 5)]).await;
     let state = app.state.clone();
@@ -345,7 +356,10 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
     assert_eq!(package["publisher"]["name"], "Autorité test");
     let extensions = package["extensions"].as_array().unwrap();
     assert_eq!(extensions.len(), 2);
-    assert!(extensions[0].as_str().unwrap().contains("ocds_lots_extension"));
+    assert!(extensions[0]
+        .as_str()
+        .unwrap()
+        .contains("ocds_lots_extension"));
     assert!(extensions[1]
         .as_str()
         .unwrap()
@@ -356,7 +370,10 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
 
     // One lot release (the draft stays out) and four call-offs.
     let releases = package["releases"].as_array().unwrap();
-    let ocids: Vec<&str> = releases.iter().map(|r| r["ocid"].as_str().unwrap()).collect();
+    let ocids: Vec<&str> = releases
+        .iter()
+        .map(|r| r["ocid"].as_str().unwrap())
+        .collect();
     let lot_ocid = format!("{PREFIX}-lot-{}", w.lot_reference);
     let mut expected = vec![lot_ocid.clone()];
     for order in [
@@ -365,12 +382,18 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
         w.orders.rank_two,
         w.orders.unfulfilled,
     ] {
-        expected.push(format!("{PREFIX}-order-{}", reference_of(&w.app, order).await));
+        expected.push(format!(
+            "{PREFIX}-order-{}",
+            reference_of(&w.app, order).await
+        ));
     }
     assert_eq!(ocids, expected);
     for order in [w.orders.cancelled, w.orders.pending] {
         let ocid = format!("{PREFIX}-order-{}", reference_of(&w.app, order).await);
-        assert!(release(&package, &ocid).is_none(), "{ocid} is not published");
+        assert!(
+            release(&package, &ocid).is_none(),
+            "{ocid} is not published"
+        );
     }
 
     // The lot: a framework agreement with its cascade as awards.
@@ -426,11 +449,12 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
 
     // The call-offs: framework relation, buyer, supplier, exact amounts.
     let institution_party = |buyer: &Buyer| {
-        let number = helpers::enterprise_number(if buyer.institution_id == w.buyers[0].institution_id {
-            701
-        } else {
-            702
-        });
+        let number =
+            helpers::enterprise_number(if buyer.institution_id == w.buyers[0].institution_id {
+                701
+            } else {
+                702
+            });
         format!("BE-BCE_KBO-{number}")
     };
     for (order, buyer, supplier, contract_status) in [
@@ -448,8 +472,14 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
         assert_eq!(related["identifier"], lot_ocid);
         assert_eq!(related["title"], "Lot LOT-OPEN");
         assert_eq!(call_off["buyer"]["id"], institution_party(&w.buyers[buyer]));
-        assert_eq!(call_off["buyer"]["name"], format!("Institution {}", 701 + buyer));
-        assert_eq!(call_off["tender"]["techniques"]["hasFrameworkAgreement"], true);
+        assert_eq!(
+            call_off["buyer"]["name"],
+            format!("Institution {}", 701 + buyer)
+        );
+        assert_eq!(
+            call_off["tender"]["techniques"]["hasFrameworkAgreement"],
+            true
+        );
         assert_eq!(call_off["tender"]["competitive"], false);
         let net = net_of(&w.app, order).await;
         assert_eq!(cents(&call_off["tender"]["value"]["amount"]), net);
@@ -499,7 +529,10 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
     // + 1000 × 0.07; 13.10 + 3 × 0.09 at the second supplier's prices.
     let confirmed = release(
         &package,
-        &format!("{PREFIX}-order-{}", reference_of(&w.app, w.orders.confirmed).await),
+        &format!(
+            "{PREFIX}-order-{}",
+            reference_of(&w.app, w.orders.confirmed).await
+        ),
     )
     .unwrap();
     assert_eq!(net_of(&w.app, w.orders.confirmed).await, 3750);
@@ -507,7 +540,10 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
     assert_eq!(net_of(&w.app, w.orders.rank_two).await, 1337);
     assert_eq!(confirmed["tender"]["items"][0]["quantity"], 3);
     assert_eq!(confirmed["tender"]["items"][0]["unit"]["id"], "BX");
-    assert_eq!(confirmed["tender"]["items"][0]["unit"]["scheme"], "UNCEFACT");
+    assert_eq!(
+        confirmed["tender"]["items"][0]["unit"]["scheme"],
+        "UNCEFACT"
+    );
     for literal in [
         r#""value":{"amount":37.50,"currency":"EUR"}"#,
         r#""value":{"amount":95.00,"currency":"EUR"}"#,
@@ -535,7 +571,10 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
         secrets.push(format!("Buyer {seed}"));
     }
     for secret in &secrets {
-        assert!(!text.contains(secret.as_str()), "{secret} must not be published");
+        assert!(
+            !text.contains(secret.as_str()),
+            "{secret} must not be published"
+        );
     }
     assert!(!w.suppliers.is_empty());
 
@@ -544,7 +583,10 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
     }
     let (valid, output) = validate(text.as_bytes());
     assert!(valid, "the package must validate:\n{output}");
-    assert!(output.contains("valid OCDS 1.1 release package"), "{output}");
+    assert!(
+        output.contains("valid OCDS 1.1 release package"),
+        "{output}"
+    );
 
     // The validator bites: a release without its ocid, or with an award status off the
     // closed codelist, is refused with the path of the problem.
@@ -564,7 +606,10 @@ async fn package_publishes_lots_awards_and_call_offs(backend: Backend) {
     broken["releases"][2]["relatedProcesses"][0]["relationship"][0] = "frameWork".into();
     let (valid, output) = validate(&serde_json::to_vec(&broken).unwrap());
     assert!(!valid, "{output}");
-    assert!(output.contains("$.releases[0].awards[0].status"), "{output}");
+    assert!(
+        output.contains("$.releases[0].awards[0].status"),
+        "{output}"
+    );
     assert!(
         output.contains("$.releases[2].relatedProcesses[0].relationship[0]"),
         "{output}"
@@ -585,7 +630,11 @@ async fn package_pages_and_filters_by_date(backend: Backend) {
         pages += 1;
         let releases = page["releases"].as_array().unwrap();
         assert!(!releases.is_empty() && releases.len() <= 2);
-        seen.extend(releases.iter().map(|r| r["ocid"].as_str().unwrap().to_owned()));
+        seen.extend(
+            releases
+                .iter()
+                .map(|r| r["ocid"].as_str().unwrap().to_owned()),
+        );
         match page["links"]["next"].as_str() {
             Some(next) => {
                 assert!(next.starts_with(&w.app.settings.server.base_url));
@@ -613,10 +662,7 @@ async fn package_pages_and_filters_by_date(backend: Backend) {
         })
         .await
         .expect("delivered");
-    let (status, page) = w
-        .app
-        .get_json(&format!("{PATH}?since={today}"))
-        .await;
+    let (status, page) = w.app.get_json(&format!("{PATH}?since={today}")).await;
     assert_eq!(status, 200);
     let releases = page["releases"].as_array().unwrap();
     assert_eq!(releases.len(), 1, "{page}");

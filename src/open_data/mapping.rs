@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::ocds::{
     Award, Contract, FrameworkAgreement, Identifier, Item, Lot, Organization,
-    OrganizationReference, Period, RelatedProcess, Release, Tender, Techniques, Unit, Value,
+    OrganizationReference, Period, RelatedProcess, Release, Techniques, Tender, Unit, Value,
     KBO_SCHEME,
 };
 use crate::domain::order_state::OrderStatus;
@@ -454,4 +454,224 @@ pub fn net_total(lines: &[LineData]) -> Result<Cents, MoneyError> {
         })
         .collect::<Result<_, MoneyError>>()?;
     Ok(compute_totals(&priced)?.net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32, hour: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, day)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+    }
+
+    fn entity(number: &str, name: &str) -> Entity {
+        Entity {
+            enterprise_number: number.into(),
+            name: name.into(),
+        }
+    }
+
+    fn publication() -> Publication {
+        Publication {
+            ocid_prefix: "ocds-abc123".into(),
+            authority: entity("0200000157", "Autorité"),
+        }
+    }
+
+    fn lot() -> LotData {
+        LotData {
+            reference: "L-1".into(),
+            kind: "goods".into(),
+            title_fr: "Gants".into(),
+            title_nl: "Handschoenen".into(),
+            description_fr: "".into(),
+            description_nl: "".into(),
+            valid_from: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            valid_until: NaiveDate::from_ymd_opt(2028, 12, 31).unwrap(),
+            status: "published".into(),
+            updated_at: at(1, 9),
+            cascade: vec![
+                CascadeData {
+                    entry_id: 12,
+                    rank: 2,
+                    active: true,
+                    created_at: at(2, 9),
+                    supplier: entity("0400000133", "B"),
+                },
+                CascadeData {
+                    entry_id: 11,
+                    rank: 1,
+                    active: false,
+                    created_at: at(1, 9),
+                    supplier: entity("0300000145", "A"),
+                },
+                CascadeData {
+                    entry_id: 13,
+                    rank: 1,
+                    active: true,
+                    created_at: at(3, 9),
+                    supplier: entity("0500000121", "C"),
+                },
+            ],
+        }
+    }
+
+    fn order(status: OrderStatus, supplier: bool) -> OrderData {
+        OrderData {
+            reference: "O-9".into(),
+            status,
+            lot_reference: "L-1".into(),
+            lot_title_fr: "Gants".into(),
+            lot_kind: "goods".into(),
+            institution: entity("0600000109", "Maison de repos"),
+            supplier: supplier.then(|| (entity("0400000133", "B"), 2)),
+            placed_at: at(4, 8),
+            updated_at: at(5, 10),
+            confirmed_at: supplier.then(|| at(4, 9)),
+            expected_delivery: supplier.then(|| NaiveDate::from_ymd_opt(2026, 3, 9).unwrap()),
+            delivered_at: None,
+            lines: vec![
+                LineData {
+                    sku: "G-1".into(),
+                    name_fr: "Gant".into(),
+                    name_nl: "Handschoen".into(),
+                    unit_code: "BX".into(),
+                    quantity: 3,
+                    unit_price: Cents::new(1999),
+                    vat_rate_basis_points: 2100,
+                },
+                LineData {
+                    sku: "G-2".into(),
+                    name_fr: "Gant L".into(),
+                    name_nl: "Handschoen L".into(),
+                    unit_code: "C62".into(),
+                    quantity: 1000,
+                    unit_price: Cents::new(7),
+                    vat_rate_basis_points: 600,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn only_decided_orders_are_published() {
+        for status in OrderStatus::ALL {
+            for confirmed in [false, true] {
+                let expected = match status {
+                    OrderStatus::Placed | OrderStatus::Routed => false,
+                    OrderStatus::Cancelled => confirmed,
+                    _ => true,
+                };
+                assert_eq!(is_published(status, confirmed), expected, "{status:?}");
+                if expected {
+                    assert!(PUBLISHED_STATUSES.contains(&status.code()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_lot_is_a_framework_agreement_with_one_award_per_cascade_entry() {
+        let release = lot_release(&publication(), &lot());
+        assert_eq!(release.ocid, "ocds-abc123-lot-L-1");
+        // The latest change is the newest cascade entry.
+        assert_eq!(release.id, "ocds-abc123-lot-L-1-20260303T090000Z");
+        assert_eq!(release.tag, ["tender", "award"]);
+        assert_eq!(release.buyer.id, "BE-BCE_KBO-0200000157");
+        assert!(release.tender.techniques.has_framework_agreement);
+        assert_eq!(release.tender.status, "active");
+        assert_eq!(release.tender.description, None);
+        assert_eq!(release.tender.lots.len(), 1);
+        let awards: Vec<(&str, &str, &str)> = release
+            .awards
+            .iter()
+            .map(|a| (a.id.as_str(), a.status, a.suppliers[0].id.as_str()))
+            .collect();
+        assert_eq!(
+            awards,
+            [
+                ("L-1-cascade-13", "active", "BE-BCE_KBO-0500000121"),
+                ("L-1-cascade-11", "cancelled", "BE-BCE_KBO-0300000145"),
+                ("L-1-cascade-12", "active", "BE-BCE_KBO-0400000133"),
+            ]
+        );
+        assert_eq!(release.awards[2].title, "Rang 2 de la cascade");
+        assert_eq!(release.parties.len(), 4);
+        assert_eq!(release.parties[0].roles, ["buyer", "procuringEntity"]);
+
+        let mut closed = lot();
+        closed.status = "closed".into();
+        closed.cascade.clear();
+        let release = lot_release(&publication(), &closed);
+        assert_eq!(release.tender.status, "complete");
+        assert_eq!(release.tag, ["tender"]);
+        assert_eq!(release.id, "ocds-abc123-lot-L-1-20260301T090000Z");
+    }
+
+    #[test]
+    fn a_confirmed_order_is_a_call_off_awarded_at_its_net_value() {
+        let release = order_release(&publication(), &order(OrderStatus::Confirmed, true)).unwrap();
+        assert_eq!(release.ocid, "ocds-abc123-order-O-9");
+        assert_eq!(
+            release.related_processes[0].identifier,
+            "ocds-abc123-lot-L-1"
+        );
+        assert_eq!(release.related_processes[0].relationship, ["framework"]);
+        assert_eq!(release.buyer.id, "BE-BCE_KBO-0600000109");
+        assert_eq!(release.tag, ["tender", "award", "contract"]);
+        // 3 × 19.99 + 1000 × 0.07, VAT excluded.
+        let net = Value::eur(Cents::new(12_997));
+        assert_eq!(release.awards[0].value, Some(net));
+        assert_eq!(release.contracts[0].value, net);
+        assert_eq!(release.tender.value, Some(net));
+        assert_eq!(release.awards[0].suppliers[0].id, "BE-BCE_KBO-0400000133");
+        assert_eq!(release.contracts[0].status, "active");
+        assert_eq!(release.contracts[0].award_id, release.awards[0].id);
+        assert_eq!(
+            release.tender.items[1].unit.value,
+            Value::eur(Cents::new(7))
+        );
+        assert_eq!(release.tender.items[1].quantity, 1000);
+        let roles: Vec<_> = release.parties.iter().map(|p| p.roles.clone()).collect();
+        assert_eq!(
+            roles,
+            [vec!["buyer"], vec!["procuringEntity"], vec!["supplier"]]
+        );
+    }
+
+    #[test]
+    fn contract_status_follows_the_order() {
+        let status = |s, supplier| {
+            order_release(&publication(), &order(s, supplier))
+                .map(|r| (r.tender.status, r.contracts.first().map(|c| c.status)))
+        };
+        assert_eq!(
+            status(OrderStatus::Delivered, true),
+            Some(("complete", Some("terminated")))
+        );
+        assert_eq!(
+            status(OrderStatus::Shipped, true),
+            Some(("complete", Some("active")))
+        );
+        assert_eq!(
+            status(OrderStatus::Cancelled, true),
+            Some(("complete", Some("cancelled")))
+        );
+        assert_eq!(
+            status(OrderStatus::Unfulfilled, false),
+            Some(("unsuccessful", None))
+        );
+        assert_eq!(status(OrderStatus::Cancelled, false), None);
+        assert_eq!(status(OrderStatus::Routed, false), None);
+    }
+
+    #[test]
+    fn an_order_whose_amounts_overflow_is_left_out() {
+        let mut huge = order(OrderStatus::Confirmed, true);
+        huge.lines[0].unit_price = Cents::new(i64::MAX / 2);
+        assert!(order_release(&publication(), &huge).is_none());
+    }
 }

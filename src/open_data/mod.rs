@@ -205,7 +205,10 @@ mod tests {
             (None, None, Some("1001"), "limit"),
         ] {
             let errors = PageRequest::parse(since, page, limit).unwrap_err();
-            assert!(errors.for_field(field).is_some(), "{since:?} {page:?} {limit:?}");
+            assert!(
+                errors.for_field(field).is_some(),
+                "{since:?} {page:?} {limit:?}"
+            );
         }
         let last = PageRequest::parse(None, Some("1000000"), Some("1000")).unwrap();
         assert_eq!(last.offset(), 999_999_000);

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::mapping::{
-    CascadeData, Entity, LineData, LotData, OrderData, PUBLISHED_STATUSES,
-};
+use super::mapping::{CascadeData, Entity, LineData, LotData, OrderData, PUBLISHED_STATUSES};
 use super::PageRequest;
 use crate::db::schema::{cascade_entries, institutions, lots, order_lines, orders, suppliers};
 use crate::db::{Conn, DbResult};
@@ -63,16 +61,17 @@ type OrderColumns = (
 macro_rules! published_orders {
     () => {
         orders::table.filter(
-            orders::status
-                .eq_any(PUBLISHED_STATUSES)
-                .and(
-                    orders::status
-                        .ne("cancelled")
-                        .or(orders::confirmed_supplier_id.is_not_null()),
-                ),
+            orders::status.eq_any(PUBLISHED_STATUSES).and(
+                orders::status
+                    .ne("cancelled")
+                    .or(orders::confirmed_supplier_id.is_not_null()),
+            ),
         )
     };
 }
+
+/// order id, sku, name FR, name NL, unit code, quantity, unit price cents, VAT basis points.
+type LineColumns = (i64, String, String, String, String, i32, i64, i32);
 
 pub fn page(conn: &mut Conn, request: &PageRequest) -> DbResult<Page> {
     let since = request.since_time();
@@ -198,10 +197,7 @@ fn last_change(conn: &mut Conn) -> DbResult<Option<NaiveDateTime>> {
     Ok([lot, cascade, order].into_iter().flatten().max())
 }
 
-fn entities(
-    conn: &mut Conn,
-    supplier_ids: Vec<i64>,
-) -> DbResult<HashMap<i64, Entity>> {
+fn entities(conn: &mut Conn, supplier_ids: Vec<i64>) -> DbResult<HashMap<i64, Entity>> {
     let rows: Vec<(i64, String, String)> = with_conn!(conn, |c| suppliers::table
         .filter(suppliers::id.eq_any(&supplier_ids))
         .select((suppliers::id, suppliers::enterprise_number, suppliers::name))
@@ -233,7 +229,11 @@ fn lots_with_cascades(conn: &mut Conn, rows: Vec<LotColumns>) -> DbResult<Vec<Lo
                 cascade_entries::active,
                 cascade_entries::created_at,
             ))
-            .order((cascade_entries::lot_id, cascade_entries::rank, cascade_entries::id))
+            .order((
+                cascade_entries::lot_id,
+                cascade_entries::rank,
+                cascade_entries::id
+            ))
             .load(c))?;
     let suppliers = entities(conn, entries.iter().map(|e| e.2).collect())?;
     Ok(rows
@@ -311,21 +311,20 @@ fn orders_with_parties(conn: &mut Conn, rows: Vec<OrderColumns>) -> DbResult<Vec
     .map(|(id, reference, title, kind)| (id, (reference, title, kind)))
     .collect();
     let suppliers = entities(conn, rows.iter().filter_map(|r| r.5).collect())?;
-    let lines: Vec<(i64, String, String, String, String, i32, i64, i32)> =
-        with_conn!(conn, |c| order_lines::table
-            .filter(order_lines::order_id.eq_any(&order_ids))
-            .select((
-                order_lines::order_id,
-                order_lines::sku,
-                order_lines::name_fr,
-                order_lines::name_nl,
-                order_lines::unit_code,
-                order_lines::quantity,
-                order_lines::unit_price_cents,
-                order_lines::vat_rate_basis_points,
-            ))
-            .order((order_lines::order_id, order_lines::id))
-            .load(c))?;
+    let lines: Vec<LineColumns> = with_conn!(conn, |c| order_lines::table
+        .filter(order_lines::order_id.eq_any(&order_ids))
+        .select((
+            order_lines::order_id,
+            order_lines::sku,
+            order_lines::name_fr,
+            order_lines::name_nl,
+            order_lines::unit_code,
+            order_lines::quantity,
+            order_lines::unit_price_cents,
+            order_lines::vat_rate_basis_points,
+        ))
+        .order((order_lines::order_id, order_lines::id))
+        .load(c))?;
     let mut out = Vec::with_capacity(rows.len());
     for (
         id,
