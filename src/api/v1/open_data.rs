@@ -44,7 +44,7 @@ pub struct OcdsQuery {
     params(OcdsQuery),
     security(()),
     responses(
-        (status = 200, description = "An OCDS 1.1 release package (https://standard.open-contracting.org/1.1/en/schema/release_package/)", body = Object, content_type = "application/json"),
+        (status = 200, description = "An OCDS 1.1 release package (see the release package schema of the Open Contracting Data Standard)", body = Object, content_type = "application/json"),
         (status = 400, description = "Malformed query string", body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No releases on this page (past the last one)", body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid since, page or limit", body = super::openapi::Problem, content_type = "application/problem+json"),
