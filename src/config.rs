@@ -22,6 +22,8 @@ pub struct Settings {
     pub worker: WorkerSettings,
     #[serde(default)]
     pub api: ApiSettings,
+    #[serde(default)]
+    pub open_data: crate::open_data::OpenDataSettings,
 }
 
 /// Per-client request limits of the API.

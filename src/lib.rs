@@ -20,6 +20,7 @@ pub mod export;
 pub mod i18n;
 pub mod mail;
 pub mod membership;
+pub mod open_data;
 pub mod ordering;
 pub mod overview;
 pub mod parties;

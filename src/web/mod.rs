@@ -9,6 +9,7 @@ pub mod errors;
 pub mod forms;
 pub mod health;
 pub mod membership;
+pub mod open_data;
 pub mod ordering;
 
 use actix_session::{Session, SessionExt};
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(account::configure)
         .configure(membership::configure)
         .configure(ordering::configure)
+        .configure(open_data::configure)
         .service(web::scope("/admin").configure(admin::configure));
 }
 

@@ -518,6 +518,7 @@ impl Modify for Security {
         admin_catalogue::categories,
         admin_catalogue::create_category,
         admin_catalogue::update_category,
+        open_data::ocds,
     ),
     modifiers(&Security),
     tags(
@@ -527,6 +528,7 @@ impl Modify for Security {
         (name = "orders", description = "Orders of an institution"),
         (name = "supplier", description = "The supplier API"),
         (name = "admin", description = "The purchasing authority's API"),
+        (name = "open-data", description = "Public open data (OCDS)"),
     )
 )]
 pub struct ApiDoc;

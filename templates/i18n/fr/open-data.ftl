@@ -1,1 +1,20 @@
 ## open-data
+open-data-title = Données ouvertes
+open-data-intro = La centrale d'achat publie ses marchés-cadres et les commandes passées sous ces marchés au format Open Contracting Data Standard (OCDS 1.1), librement réutilisable.
+open-data-download-title = Téléchargement
+open-data-download = Paquet de publications OCDS (JSON)
+open-data-pagination = Les grands volumes sont découpés en pages (lien « links.next » dans le paquet) ; pour ne recevoir que les changements depuis une date :
+open-data-contents-title = Contenu
+open-data-contents-caption = Les processus de passation publiés
+open-data-col-process = Processus
+open-data-col-ocid = Identifiant (ocid)
+open-data-col-content = Contenu
+open-data-lot = Lot (accord-cadre)
+open-data-lot-content = Le lot, sa période de validité et la cascade de fournisseurs, un attributaire par rang (retiré de la cascade : attribution annulée).
+open-data-order = Commande (marché subséquent)
+open-data-order-content = L'institution acheteuse, le fournisseur qui a confirmé la commande et son rang, les articles, les quantités et le montant hors TVA, lié au lot par « relatedProcesses ».
+open-data-privacy-title = Vie privée
+open-data-privacy = Seules des personnes morales apparaissent, identifiées par leur numéro d'entreprise (BCE) : aucun nom de personne, aucune adresse e-mail, aucune personne de contact, aucune adresse de livraison ni référence interne de l'acheteur.
+open-data-published-orders = Sont publiées les commandes confirmées par un fournisseur (y compris expédiées, livrées ou annulées après confirmation) et celles qu'aucun fournisseur de la cascade n'a pu servir ; les commandes en cours d'attribution le sont dès qu'elles sont décidées.
+open-data-license = Licence :
+open-data-standard = Documentation du standard OCDS 1.1

@@ -1,1 +1,20 @@
 ## open-data
+open-data-title = Open data
+open-data-intro = De aankoopcentrale publiceert haar raamovereenkomsten en de bestellingen onder die overeenkomsten in het formaat Open Contracting Data Standard (OCDS 1.1), vrij herbruikbaar.
+open-data-download-title = Downloaden
+open-data-download = OCDS-releasepakket (JSON)
+open-data-pagination = Grote hoeveelheden worden in pagina's opgedeeld (link "links.next" in het pakket); om alleen de wijzigingen sinds een datum te ontvangen:
+open-data-contents-title = Inhoud
+open-data-contents-caption = De gepubliceerde plaatsingsprocedures
+open-data-col-process = Procedure
+open-data-col-ocid = Identificatie (ocid)
+open-data-col-content = Inhoud
+open-data-lot = Perceel (raamovereenkomst)
+open-data-lot-content = Het perceel, de geldigheidsperiode en de cascade van leveranciers, één gunning per rang (uit de cascade gehaald: gunning geannuleerd).
+open-data-order = Bestelling (afroep)
+open-data-order-content = De kopende instelling, de leverancier die de bestelling bevestigde en zijn rang, de artikelen, hoeveelheden en het bedrag exclusief btw, aan het perceel gekoppeld via "relatedProcesses".
+open-data-privacy-title = Privacy
+open-data-privacy = Alleen rechtspersonen komen voor, geïdentificeerd met hun ondernemingsnummer (KBO): geen namen van personen, geen e-mailadressen, geen contactpersonen, geen leveringsadressen en geen interne referentie van de koper.
+open-data-published-orders = Gepubliceerd worden de bestellingen die een leverancier bevestigde (ook verzonden, geleverd of na bevestiging geannuleerd) en die welke geen enkele leverancier van de cascade kon leveren; bestellingen die nog worden toegewezen volgen zodra erover beslist is.
+open-data-license = Licentie:
+open-data-standard = Documentatie van de OCDS 1.1-standaard
