@@ -287,3 +287,84 @@ fn escape_like(word: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+// --- Catalogue import
+
+pub fn lots_by_references(conn: &mut Conn, references: &[String]) -> DbResult<Vec<LotRow>> {
+    Ok(with_conn!(conn, |c| lots::table
+        .filter(lots::reference.eq_any(references))
+        .select(LotRow::as_select())
+        .load(c))?)
+}
+
+pub fn products_by_skus(conn: &mut Conn, skus: &[String]) -> DbResult<Vec<ProductRow>> {
+    Ok(with_conn!(conn, |c| products::table
+        .filter(products::sku.eq_any(skus))
+        .order(products::sku.asc())
+        .select(ProductRow::as_select())
+        .load(c))?)
+}
+
+/// `(id, enterprise number, name)` of the suppliers with these enterprise numbers (bare digits).
+pub fn suppliers_by_enterprise_numbers(
+    conn: &mut Conn,
+    numbers: &[String],
+) -> DbResult<Vec<(i64, String, String)>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .filter(suppliers::enterprise_number.eq_any(numbers))
+        .select((
+            suppliers::id,
+            suppliers::enterprise_number,
+            suppliers::name
+        ))
+        .load(c))?)
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = products)]
+pub struct ProductUpdate<'a> {
+    pub name_fr: &'a str,
+    pub name_nl: &'a str,
+    pub description_fr: &'a str,
+    pub description_nl: &'a str,
+    pub packaging_fr: &'a str,
+    pub packaging_nl: &'a str,
+    pub unit_code: &'a str,
+    pub standards: &'a str,
+    pub vat_class: &'a str,
+    pub min_quantity: i32,
+    pub order_multiple: i32,
+    pub active: bool,
+    pub search_text: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update_product(conn: &mut Conn, id: i64, update: &ProductUpdate<'_>) -> DbResult<usize> {
+    Ok(with_conn!(conn, |c| diesel::update(products::table.find(id))
+        .set(update)
+        .execute(c))?)
+}
+
+/// Sets an offer's price and availability; a date the offer was unavailable until no longer
+/// applies once availability is set explicitly.
+pub fn update_offer(
+    conn: &mut Conn,
+    product_id: i64,
+    supplier_id: i64,
+    price_cents: i64,
+    available: bool,
+    now: NaiveDateTime,
+) -> DbResult<usize> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        supplier_offers::table
+            .filter(supplier_offers::product_id.eq(product_id))
+            .filter(supplier_offers::supplier_id.eq(supplier_id))
+    )
+    .set((
+        supplier_offers::price_cents.eq(price_cents),
+        supplier_offers::available.eq(available),
+        supplier_offers::unavailable_until.eq(None::<NaiveDate>),
+        supplier_offers::updated_at.eq(now),
+    ))
+    .execute(c))?)
+}
