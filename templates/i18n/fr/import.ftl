@@ -110,3 +110,5 @@ import-column-active = Actif
 import-column-supplier-enterprise-number = Numéro d'entreprise du fournisseur
 import-column-price = Prix
 import-column-available = Disponible
+import-bad-upload-title = Envoi illisible
+import-bad-upload-message = Le formulaire d'envoi n'a pas pu être lu. Choisissez le fichier et envoyez-le à nouveau.

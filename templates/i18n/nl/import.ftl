@@ -110,3 +110,5 @@ import-column-active = Actief
 import-column-supplier-enterprise-number = Ondernemingsnummer leverancier
 import-column-price = Prijs
 import-column-available = Beschikbaar
+import-bad-upload-title = Onleesbare verzending
+import-bad-upload-message = Het verzendformulier kon niet gelezen worden. Kies het bestand en verstuur het opnieuw.
