@@ -12,7 +12,7 @@ on_both_backends!(
 );
 
 /// Every route of `src/api/v1/mod.rs` but the document and the reference page themselves.
-const ROUTES: [(&str, &str); 33] = [
+const ROUTES: [(&str, &str); 36] = [
     ("get", "/api/v1/catalogue/lots"),
     ("get", "/api/v1/catalogue/products"),
     ("post", "/api/v1/memberships"),
@@ -46,6 +46,9 @@ const ROUTES: [(&str, &str); 33] = [
     ("get", "/api/v1/admin/api-clients"),
     ("post", "/api/v1/admin/api-clients"),
     ("delete", "/api/v1/admin/api-clients/{client_id}"),
+    ("post", "/api/v1/admin/catalogue-imports"),
+    ("get", "/api/v1/admin/catalogue-imports/{id}"),
+    ("post", "/api/v1/admin/catalogue-imports/{id}/apply"),
 ];
 
 async fn openapi_document_describes_every_route(backend: Backend) {

@@ -365,7 +365,10 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Sheet, ImportError> {
         return Err(ImportError::file(Problem::TooManyRows));
     }
     let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    let first_column = range.start().map(|(_, column)| column as usize).unwrap_or(0);
+    let first_column = range
+        .start()
+        .map(|(_, column)| column as usize)
+        .unwrap_or(0);
     let records = range
         .rows()
         .map(|row| {
@@ -692,9 +695,7 @@ pub fn parse_rows(
                 fail(
                     Column::SupplierEnterpriseNumber,
                     match e {
-                        crate::domain::EnterpriseNumberError::Empty => {
-                            Problem::Required
-                        }
+                        crate::domain::EnterpriseNumberError::Empty => Problem::Required,
                         other => Problem::InvalidEnterpriseNumber {
                             reason: other.message_key(),
                         },
@@ -932,7 +933,10 @@ pub struct Keys {
 pub fn keys_of(rows: &[ImportRow]) -> Keys {
     let skus: BTreeSet<String> = rows.iter().map(|r| r.sku.as_str().to_owned()).collect();
     let lots: BTreeSet<String> = rows.iter().map(|r| r.lot_reference.clone()).collect();
-    let numbers: BTreeSet<String> = rows.iter().map(|r| r.supplier.as_str().to_owned()).collect();
+    let numbers: BTreeSet<String> = rows
+        .iter()
+        .map(|r| r.supplier.as_str().to_owned())
+        .collect();
     Keys {
         skus: skus.into_iter().collect(),
         lot_references: lots.into_iter().collect(),
@@ -1369,7 +1373,12 @@ pub fn prepare(
     let sheet = read_file(bytes).map_err(|e| PrepareError::Invalid(vec![e]))?;
     let rows = parse_rows(&sheet, labels).map_err(PrepareError::Invalid)?;
     let keys = keys_of(&rows);
-    let state = load_state(conn, &keys.skus, &keys.lot_references, &keys.enterprise_numbers)?;
+    let state = load_state(
+        conn,
+        &keys.skus,
+        &keys.lot_references,
+        &keys.enterprise_numbers,
+    )?;
     let plan = plan(&rows, &state).map_err(PrepareError::Invalid)?;
     let fingerprint = fingerprint(&state, &plan.skus, &plan.lot_references);
     let plan_json =
@@ -1406,9 +1415,7 @@ pub enum ApplyError {
     Discarded,
     #[error("this preview has expired: upload the file again for a fresh preview")]
     Expired,
-    #[error(
-        "the catalogue changed since the preview: upload the file again for a fresh preview"
-    )]
+    #[error("the catalogue changed since the preview: upload the file again for a fresh preview")]
     Stale,
     #[error(transparent)]
     Db(#[from] DbError),

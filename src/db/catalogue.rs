@@ -312,11 +312,7 @@ pub fn suppliers_by_enterprise_numbers(
 ) -> DbResult<Vec<(i64, String, String)>> {
     Ok(with_conn!(conn, |c| suppliers::table
         .filter(suppliers::enterprise_number.eq_any(numbers))
-        .select((
-            suppliers::id,
-            suppliers::enterprise_number,
-            suppliers::name
-        ))
+        .select((suppliers::id, suppliers::enterprise_number, suppliers::name))
         .load(c))?)
 }
 
@@ -340,9 +336,11 @@ pub struct ProductUpdate<'a> {
 }
 
 pub fn update_product(conn: &mut Conn, id: i64, update: &ProductUpdate<'_>) -> DbResult<usize> {
-    Ok(with_conn!(conn, |c| diesel::update(products::table.find(id))
-        .set(update)
-        .execute(c))?)
+    Ok(with_conn!(conn, |c| diesel::update(
+        products::table.find(id)
+    )
+    .set(update)
+    .execute(c))?)
 }
 
 /// Sets an offer's price and availability; a date the offer was unavailable until no longer

@@ -499,6 +499,9 @@ impl Modify for Security {
         admin::issue_client,
         admin::revoke_client,
         admin::webhook_deliveries,
+        admin_import::create,
+        admin_import::show,
+        admin_import::apply,
     ),
     modifiers(&Security),
     tags(

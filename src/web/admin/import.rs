@@ -3,7 +3,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_multipart::form::{Limits, MultipartCollect, MultipartForm, MultipartFormConfig, State as FormState};
+use actix_multipart::form::{
+    Limits, MultipartCollect, MultipartForm, MultipartFormConfig, State as FormState,
+};
 use actix_multipart::{Field, MultipartError};
 use actix_session::SessionExt;
 use actix_web::error::{InternalError, PayloadError};
@@ -79,8 +81,7 @@ impl MultipartCollect for Upload {
                     if !csrf::verify(&req.get_session(), token.as_deref()) {
                         return Err(MultipartError::Field {
                             name,
-                            source: WebError::forbidden(page_language(req).0, "error-csrf")
-                                .into(),
+                            source: WebError::forbidden(page_language(req).0, "error-csrf").into(),
                         });
                     }
                     let filename = field
@@ -136,8 +137,14 @@ fn columns_json(page: &Page<'_>) -> Vec<Value> {
     Column::ALL
         .iter()
         .map(|c| {
-            let fr = page.state.translations.t(crate::domain::Language::Fr, &c.label_key());
-            let nl = page.state.translations.t(crate::domain::Language::Nl, &c.label_key());
+            let fr = page
+                .state
+                .translations
+                .t(crate::domain::Language::Fr, &c.label_key());
+            let nl = page
+                .state
+                .translations
+                .t(crate::domain::Language::Nl, &c.label_key());
             json!({"name": c.name(), "labels": format!("{fr} / {nl}")})
         })
         .collect()
@@ -199,13 +206,13 @@ pub async fn upload(
     let now = state.clock.now_naive();
     let result = state
         .pool
-        .run(move |conn| {
-            match import::prepare(conn, now, &admin, &filename, &bytes, &labels) {
+        .run(
+            move |conn| match import::prepare(conn, now, &admin, &filename, &bytes, &labels) {
                 Ok(stored) => Ok(Ok(stored)),
                 Err(import::PrepareError::Invalid(errors)) => Ok(Err(errors)),
                 Err(import::PrepareError::Db(e)) => Err(e),
-            }
-        })
+            },
+        )
         .await
         .map_err(|e: DbError| WebError::db(page.language, e))?;
     match result {
@@ -271,9 +278,7 @@ fn preview_json(page: &Page<'_>, stored: &StoredImport, now: chrono::NaiveDateTi
     let changes: Vec<Value> = plan
         .products
         .iter()
-        .flat_map(|p| {
-            p.changes().into_iter().map(move |c| (p.sku.clone(), c))
-        })
+        .flat_map(|p| p.changes().into_iter().map(move |c| (p.sku.clone(), c)))
         .map(|(sku, c)| {
             json!({
                 "sku": sku,
@@ -341,7 +346,12 @@ async fn render_preview(
     let mut data = preview_json(page, &stored, state.clock.now_naive());
     data["csrf"] = json!(page.csrf());
     data["problem"] = json!(problem);
-    page.render_with_status(status, "admin/import_preview", page.t("import-preview-title"), data)
+    page.render_with_status(
+        status,
+        "admin/import_preview",
+        page.t("import-preview-title"),
+        data,
+    )
 }
 
 pub async fn preview(
