@@ -66,6 +66,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/categories"),
     ("patch", "/api/v1/admin/categories/{id}"),
     ("get", "/api/v1/open-data/ocds"),
+    ("post", "/api/v1/admin/catalogue-imports"),
+    ("get", "/api/v1/admin/catalogue-imports/{id}"),
+    ("post", "/api/v1/admin/catalogue-imports/{id}/apply"),
 ];
 
 async fn openapi_document_describes_every_route(backend: Backend) {

@@ -293,6 +293,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     feed_sequence,
     webhook_deliveries,
+    catalogue_imports,
 );
 
 diesel::table! {
@@ -410,3 +411,20 @@ diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_assignments -> orders (order_id));
 diesel::joinable!(order_events -> orders (order_id));
 diesel::joinable!(cart_lines -> products (product_id));
+
+diesel::table! {
+    catalogue_imports (id) {
+        id -> BigInt,
+        created_by_user_id -> Nullable<BigInt>,
+        created_by_client_id -> Nullable<BigInt>,
+        created_by_label -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        filename -> Text,
+        file_sha256 -> Text,
+        plan -> Text,
+        fingerprint -> Text,
+        status -> Text,
+        applied_at -> Nullable<Timestamp>,
+    }
+}

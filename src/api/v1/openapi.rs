@@ -519,6 +519,9 @@ impl Modify for Security {
         admin_catalogue::create_category,
         admin_catalogue::update_category,
         open_data::ocds,
+        admin_import::create,
+        admin_import::show,
+        admin_import::apply,
     ),
     modifiers(&Security),
     tags(
