@@ -1510,7 +1510,8 @@ pub fn apply(
                     q::update_product(
                         conn,
                         existing.id,
-                        &q::ProductUpdate {
+                        &q::ProductChanges {
+                            sku: &product.sku,
                             name_fr: &f.name_fr,
                             name_nl: &f.name_nl,
                             description_fr: &f.description_fr,

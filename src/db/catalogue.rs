@@ -382,18 +382,6 @@ pub fn product_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<ProductRow>> {
 pub fn all_products_of_lot(conn: &mut Conn, lot_id: i64) -> DbResult<Vec<ProductRow>> {
     Ok(with_conn!(conn, |c| products::table
         .filter(products::lot_id.eq(lot_id))
-// --- Catalogue import
-
-pub fn lots_by_references(conn: &mut Conn, references: &[String]) -> DbResult<Vec<LotRow>> {
-    Ok(with_conn!(conn, |c| lots::table
-        .filter(lots::reference.eq_any(references))
-        .select(LotRow::as_select())
-        .load(c))?)
-}
-
-pub fn products_by_skus(conn: &mut Conn, skus: &[String]) -> DbResult<Vec<ProductRow>> {
-    Ok(with_conn!(conn, |c| products::table
-        .filter(products::sku.eq_any(skus))
         .order(products::sku.asc())
         .select(ProductRow::as_select())
         .load(c))?)
@@ -405,14 +393,6 @@ pub fn active_product_counts(conn: &mut Conn) -> DbResult<Vec<(i64, i64)>> {
         .filter(products::active.eq(true))
         .group_by(products::lot_id)
         .select((products::lot_id, diesel::dsl::count_star()))
-/// `(id, enterprise number, name)` of the suppliers with these enterprise numbers (bare digits).
-pub fn suppliers_by_enterprise_numbers(
-    conn: &mut Conn,
-    numbers: &[String],
-) -> DbResult<Vec<(i64, String, String)>> {
-    Ok(with_conn!(conn, |c| suppliers::table
-        .filter(suppliers::enterprise_number.eq_any(numbers))
-        .select((suppliers::id, suppliers::enterprise_number, suppliers::name))
         .load(c))?)
 }
 
@@ -420,7 +400,6 @@ pub fn suppliers_by_enterprise_numbers(
 #[diesel(table_name = products)]
 pub struct ProductChanges<'a> {
     pub sku: &'a str,
-pub struct ProductUpdate<'a> {
     pub name_fr: &'a str,
     pub name_nl: &'a str,
     pub description_fr: &'a str,
@@ -486,12 +465,33 @@ pub fn lot_counts_by_category(conn: &mut Conn) -> DbResult<Vec<(i64, i64)>> {
         .select((lots::category_id, diesel::dsl::count_star()))
         .load(c))?)
 }
-pub fn update_product(conn: &mut Conn, id: i64, update: &ProductUpdate<'_>) -> DbResult<usize> {
-    Ok(with_conn!(conn, |c| diesel::update(
-        products::table.find(id)
-    )
-    .set(update)
-    .execute(c))?)
+
+// --- Catalogue import
+
+pub fn lots_by_references(conn: &mut Conn, references: &[String]) -> DbResult<Vec<LotRow>> {
+    Ok(with_conn!(conn, |c| lots::table
+        .filter(lots::reference.eq_any(references))
+        .select(LotRow::as_select())
+        .load(c))?)
+}
+
+pub fn products_by_skus(conn: &mut Conn, skus: &[String]) -> DbResult<Vec<ProductRow>> {
+    Ok(with_conn!(conn, |c| products::table
+        .filter(products::sku.eq_any(skus))
+        .order(products::sku.asc())
+        .select(ProductRow::as_select())
+        .load(c))?)
+}
+
+/// `(id, enterprise number, name)` of the suppliers with these enterprise numbers (bare digits).
+pub fn suppliers_by_enterprise_numbers(
+    conn: &mut Conn,
+    numbers: &[String],
+) -> DbResult<Vec<(i64, String, String)>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .filter(suppliers::enterprise_number.eq_any(numbers))
+        .select((suppliers::id, suppliers::enterprise_number, suppliers::name))
+        .load(c))?)
 }
 
 /// Sets an offer's price and availability; a date the offer was unavailable until no longer
