@@ -265,6 +265,21 @@ fn eur(cents: i64) -> String {
 }
 
 /// The rows of a table of the page (`<th>` and `<td>` texts), body only.
+/// The text of a cell, without the markup of a link inside it.
+fn strip_tags(cell: &str) -> String {
+    let mut text = String::with_capacity(cell.len());
+    let mut in_tag = false;
+    for c in cell.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
 fn table_rows(html: &str, id: &str) -> Vec<Vec<String>> {
     let start = html
         .find(&format!(r#"id="{id}""#))
@@ -284,7 +299,7 @@ fn table_rows(html: &str, id: &str) -> Vec<Vec<String>> {
                 }
                 let content_start = open + rest[open..].find('>').unwrap() + 1;
                 let close = rest[content_start..].find("</t").unwrap() + content_start;
-                cells.push(rest[content_start..close].trim().replace("&#x27;", "'"));
+                cells.push(strip_tags(rest[content_start..close].trim()).replace("&#x27;", "'"));
                 rest = &rest[close + 3..];
             }
             cells
@@ -656,6 +671,18 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
     assert_eq!(breach_table[0][2], "Livraison tardive");
     assert_eq!(breach_table[0][8], "2");
     assert_eq!(breach_table[1][5], "30,00");
+    // Each breach links to the order's page in the back office, read-only there.
+    let breached = breaches["data"]["rows"][0]["order_id"].as_i64().unwrap();
+    let href = format!("/admin/orders/{breached}");
+    assert!(html.contains(&format!(r#"<a href="{href}">{}</a>"#, reference(2))));
+    let (status, order_page) = app.get_text(&format!("{href}?lang=fr")).await;
+    assert_eq!(status, 200);
+    assert!(order_page.contains(&reference(2)));
+    assert!(order_page.contains("<dt>Institution</dt>"));
+    assert!(
+        !order_page.contains("/cancel\""),
+        "the authority does not cancel for the institution"
+    );
     // Dutch headings and amounts.
     let (_, html_nl) = app.get_text(&format!("/admin/reports?{q}&lang=nl")).await;
     assert!(html_nl.contains("Bestellingen en verkoop per maand"));
@@ -757,6 +784,8 @@ async fn report_filters_are_validated(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), 401);
     let (status, _) = app.get_text("/admin/reports").await;
+    assert_eq!(status, 303, "anonymous visitors are sent to log in");
+    let (status, _) = app.get_text("/admin/orders/1").await;
     assert_eq!(status, 303, "anonymous visitors are sent to log in");
 
     app.create_admin("admin@centrale.example", "admin long password")

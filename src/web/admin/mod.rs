@@ -4,6 +4,7 @@ pub mod audit;
 pub mod catalogue_admin;
 pub mod import;
 pub mod memberships;
+pub mod orders;
 pub mod reports;
 pub mod suppliers;
 
@@ -36,5 +37,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(suppliers::configure)
         .configure(import::configure)
         .configure(reports::configure)
-        .configure(audit::configure);
+        .configure(audit::configure)
+        .configure(orders::configure);
 }

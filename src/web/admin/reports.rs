@@ -84,13 +84,21 @@ pub fn display(cell: &Cell, language: Language) -> String {
     }
 }
 
-fn table_json(table: &Table, language: Language, total_last: bool) -> Value {
+/// `links`, when given, holds one address per row for the row's heading (the breach list
+/// links each order to its page).
+fn table_json(
+    table: &Table,
+    language: Language,
+    total_last: bool,
+    links: Option<&[String]>,
+) -> Value {
     let count = table.rows.len();
     json!({
         "headers": table.headers,
         "width": table.headers.len(),
         "rows": table.rows.iter().enumerate().map(|(index, row)| json!({
             "total": total_last && index + 1 == count,
+            "href": links.and_then(|links| links.get(index)),
             "head": row.first().map(|c| display(c, language)),
             "cells": row.iter().skip(1).map(|c| display(c, language)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
@@ -246,12 +254,20 @@ fn sections(page: &Page<'_>, reports: &Reports) -> Vec<Value> {
         .filter_map(|name| {
             let table = reports::table(reports, name, page.language, &t)?;
             let total_last = matches!(*name, "members" | "months");
+            let links: Option<Vec<String>> = (*name == "breaches").then(|| {
+                reports
+                    .service
+                    .breaches
+                    .iter()
+                    .map(|b| format!("/admin/orders/{}", b.order_id))
+                    .collect()
+            });
             Some(json!({
                 "name": name,
                 "title": t(&format!("report-{name}-title")),
                 "note": t(&format!("report-{name}-note")),
                 "chart": chart(reports, name, page.language, &t),
-                "table": table_json(&table, page.language, total_last),
+                "table": table_json(&table, page.language, total_last, links.as_deref()),
                 "empty": table.rows.is_empty(),
                 "csv": format!("/admin/reports/{name}.csv?{qs}"),
                 "xlsx": format!("/admin/reports/{name}.xlsx?{qs}"),

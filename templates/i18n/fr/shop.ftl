@@ -275,6 +275,7 @@ orders-title = Mes commandes
 orders-empty = Vous n'avez pas encore passé de commande.
 just-placed = nouvelle
 order-heading = Commande { $reference }
+order-institution = Institution
 order-lines = Produits commandés
 order-supplier = Fournisseur
 order-waiting-on = En attente de

@@ -275,6 +275,7 @@ orders-title = Mijn bestellingen
 orders-empty = U hebt nog geen bestelling geplaatst.
 just-placed = nieuw
 order-heading = Bestelling { $reference }
+order-institution = Instelling
 order-lines = Bestelde producten
 order-supplier = Leverancier
 order-waiting-on = Wacht op
