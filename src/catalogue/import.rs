@@ -120,6 +120,7 @@ impl Column {
 pub enum Problem {
     FileTooLarge,
     TooManyRows,
+    TooManyColumns,
     NotUtf8,
     UnreadableCsv,
     UnreadableXlsx,
@@ -151,6 +152,7 @@ impl Problem {
         match self {
             Problem::FileTooLarge => "file-too-large",
             Problem::TooManyRows => "too-many-rows",
+            Problem::TooManyColumns => "too-many-columns",
             Problem::NotUtf8 => "not-utf8",
             Problem::UnreadableCsv => "unreadable-csv",
             Problem::UnreadableXlsx => "unreadable-xlsx",
@@ -223,6 +225,7 @@ pub fn describe(
     match &error.problem {
         Problem::FileTooLarge => args.set("max", format!("{}", MAX_FILE_BYTES / (1024 * 1024))),
         Problem::TooManyRows => args.set("max", MAX_ROWS.to_string()),
+        Problem::TooManyColumns => args.set("max", MAX_COLUMNS.to_string()),
         Problem::TooLong { max } => args.set("max", max.to_string()),
         Problem::DuplicateColumn { first } => args.set("other", first.to_string()),
         Problem::Disagrees { other_row } | Problem::DuplicateOffer { other_row } => {
@@ -353,31 +356,61 @@ fn unneutralise(cell: &str) -> String {
     }
 }
 
+/// Columns an import sheet may use: the template has 17; a cell further right is no catalogue.
+pub const MAX_COLUMNS: usize = 64;
+
+/// Reads the first worksheet cell by cell, so a cell placed far away (say at `XFD1048576`)
+/// is refused before anything the size of the sheet's grid is allocated.
 pub fn read_xlsx(bytes: &[u8]) -> Result<Sheet, ImportError> {
-    use calamine::{Reader, Xlsx};
+    use calamine::{Data, Reader, Xlsx};
     let unreadable = || ImportError::file(Problem::UnreadableXlsx);
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(unreadable)?
+    let name = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(unreadable)?;
+    let mut reader = workbook
+        .worksheet_cells_reader(&name)
         .map_err(|_| unreadable())?;
-    if range.height() > MAX_ROWS + 1 {
+    let mut cells: Vec<(usize, usize, String)> = Vec::new();
+    let mut first_row = usize::MAX;
+    while let Some(cell) = reader.next_cell().map_err(|_| unreadable())? {
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        let text = xlsx_cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        if column >= MAX_COLUMNS {
+            return Err(ImportError::file(Problem::TooManyColumns));
+        }
+        first_row = first_row.min(row);
+        if row > first_row.saturating_add(MAX_ROWS + 1) || cells.len() > MAX_ROWS * MAX_COLUMNS {
+            return Err(ImportError::file(Problem::TooManyRows));
+        }
+        cells.push((row, column, text));
+    }
+    if cells.is_empty() {
+        return sheet_from(1, Vec::new());
+    }
+    let last_row = cells
+        .iter()
+        .map(|(row, _, _)| *row)
+        .max()
+        .unwrap_or(first_row);
+    if last_row - first_row > MAX_ROWS {
         return Err(ImportError::file(Problem::TooManyRows));
     }
-    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    let first_column = range
-        .start()
-        .map(|(_, column)| column as usize)
+    let width = cells
+        .iter()
+        .map(|(_, column, _)| column + 1)
+        .max()
         .unwrap_or(0);
-    let records = range
-        .rows()
-        .map(|row| {
-            // Columns left of the used range are empty cells, so positions match the header.
-            let mut cells = vec![String::new(); first_column];
-            cells.extend(row.iter().map(xlsx_cell_text));
-            cells
-        })
-        .collect();
+    let mut records = vec![vec![String::new(); width]; last_row - first_row + 1];
+    for (row, column, text) in cells {
+        records[row - first_row][column] = text;
+    }
     sheet_from(first_row + 1, records)
 }
 
@@ -2101,6 +2134,37 @@ mod tests {
         assert!(Cents::parse_price(&float_text(0.1 + 0.2)).is_err());
         assert!(Cents::parse_price(&float_text(1e21)).is_err());
         assert!(Cents::parse_price(&float_text(f64::INFINITY)).is_err());
+    }
+
+    #[test]
+    fn xlsx_cells_far_away_are_refused_before_the_grid_is_built() {
+        let far = |row: u32, column: u16| {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            for (c, h) in HEADER.split(',').enumerate() {
+                sheet.write_string(0, c as u16, h).unwrap();
+            }
+            sheet.write_string(row, column, "x").unwrap();
+            workbook.save_to_buffer().unwrap()
+        };
+        // The last cell a sheet can hold: a dense grid would be 17 billion cells.
+        assert_eq!(
+            read_file(&far(1_048_575, 16_383)).unwrap_err().problem,
+            Problem::TooManyColumns
+        );
+        assert_eq!(
+            read_file(&far(1_048_575, 0)).unwrap_err().problem,
+            Problem::TooManyRows
+        );
+        assert_eq!(
+            read_file(&far(0, MAX_COLUMNS as u16)).unwrap_err().problem,
+            Problem::TooManyColumns
+        );
+        // Within bounds, a row far below the header keeps its spreadsheet row number.
+        let sheet = read_file(&far(MAX_ROWS as u32, 2)).unwrap();
+        assert_eq!(sheet.rows.len(), 1);
+        assert_eq!(sheet.rows[0].0, MAX_ROWS + 1);
+        assert_eq!(sheet.rows[0].1[2], "x");
     }
 
     #[test]

@@ -26,6 +26,7 @@ import-col-name = En-tête
 import-col-label = Libellés acceptés
 import-problem-file-too-large = Le fichier dépasse { $max } Mo.
 import-problem-too-many-rows = Le fichier compte plus de { $max } lignes ; scindez-le en plusieurs fichiers.
+import-problem-too-many-columns = Le fichier utilise plus de { $max } colonnes ; gardez seulement les colonnes du modèle.
 import-problem-not-utf8 = Le fichier n'est pas encodé en UTF-8 ; enregistrez-le au format « CSV UTF-8 ».
 import-problem-unreadable-csv = Cette ligne ne peut pas être lue comme du CSV (guillemet non fermé ?).
 import-problem-unreadable-xlsx = Ce fichier XLSX ne peut pas être lu.

@@ -26,6 +26,7 @@ import-col-name = Kop
 import-col-label = Aanvaarde benamingen
 import-problem-file-too-large = Het bestand is groter dan { $max } MB.
 import-problem-too-many-rows = Het bestand telt meer dan { $max } rijen; splits het in meerdere bestanden.
+import-problem-too-many-columns = Het bestand gebruikt meer dan { $max } kolommen; behoud alleen de kolommen van het sjabloon.
 import-problem-not-utf8 = Het bestand is niet in UTF-8 gecodeerd; sla het op als „CSV UTF-8”.
 import-problem-unreadable-csv = Deze rij kan niet als CSV gelezen worden (aanhalingsteken niet gesloten?).
 import-problem-unreadable-xlsx = Dit XLSX-bestand kan niet gelezen worden.
