@@ -91,22 +91,13 @@ pub struct AuditFilter {
     pub until: Option<chrono::NaiveDate>,
 }
 
-/// The UTC instant at which a Brussels calendar day begins. Midnight is never inside a
-/// daylight-saving change (those happen at 01:00 UTC), so the offset an hour before is
-/// the offset at midnight.
-pub fn brussels_day_start(day: chrono::NaiveDate) -> NaiveDateTime {
-    let local_midnight = day.and_time(chrono::NaiveTime::MIN);
-    let probe = (local_midnight - chrono::Duration::hours(1)).and_utc();
-    local_midnight - crate::clock::brussels_offset(probe)
-}
-
 /// The half-open UTC interval `[start, end)` covering the filter's Brussels days.
 pub fn utc_bounds(filter: &AuditFilter) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
-    let start = filter.from.map(brussels_day_start);
+    let start = filter.from.map(crate::clock::brussels_day_start_utc);
     let end = filter
         .until
         .and_then(|day| day.succ_opt())
-        .map(brussels_day_start);
+        .map(crate::clock::brussels_day_start_utc);
     (start, end)
 }
 
@@ -213,23 +204,41 @@ mod supplier_admin_tests {
     #[test]
     fn a_brussels_day_starts_at_23h_utc_in_winter_and_22h_in_summer() {
         let winter = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
-        assert_eq!(brussels_day_start(winter), at(2026, 1, 14, 23));
+        assert_eq!(
+            crate::clock::brussels_day_start_utc(winter),
+            at(2026, 1, 14, 23)
+        );
         let summer = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
-        assert_eq!(brussels_day_start(summer), at(2026, 6, 30, 22));
+        assert_eq!(
+            crate::clock::brussels_day_start_utc(summer),
+            at(2026, 6, 30, 22)
+        );
     }
 
     #[test]
     fn days_around_the_clock_changes() {
         // 29 March 2026 is the last Sunday of March: midnight is still winter time.
         let change = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
-        assert_eq!(brussels_day_start(change), at(2026, 3, 28, 23));
+        assert_eq!(
+            crate::clock::brussels_day_start_utc(change),
+            at(2026, 3, 28, 23)
+        );
         let after = NaiveDate::from_ymd_opt(2026, 3, 30).unwrap();
-        assert_eq!(brussels_day_start(after), at(2026, 3, 29, 22));
+        assert_eq!(
+            crate::clock::brussels_day_start_utc(after),
+            at(2026, 3, 29, 22)
+        );
         // 25 October 2026: midnight is still summer time, the next one winter time.
         let back = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap();
-        assert_eq!(brussels_day_start(back), at(2026, 10, 24, 22));
+        assert_eq!(
+            crate::clock::brussels_day_start_utc(back),
+            at(2026, 10, 24, 22)
+        );
         let next = NaiveDate::from_ymd_opt(2026, 10, 26).unwrap();
-        assert_eq!(brussels_day_start(next), at(2026, 10, 25, 23));
+        assert_eq!(
+            crate::clock::brussels_day_start_utc(next),
+            at(2026, 10, 25, 23)
+        );
     }
 
     #[test]

@@ -77,6 +77,15 @@ pub fn brussels_date(instant: DateTime<Utc>) -> NaiveDate {
     (instant + brussels_offset(instant)).date_naive()
 }
 
+/// The UTC instant at which a Brussels calendar day begins. Midnight is never inside a
+/// daylight-saving change (those happen at 01:00 UTC), so the offset an hour before is the
+/// offset at midnight.
+pub fn brussels_day_start_utc(day: NaiveDate) -> chrono::NaiveDateTime {
+    let local_midnight = day.and_time(chrono::NaiveTime::MIN);
+    let probe = (local_midnight - Duration::hours(1)).and_utc();
+    local_midnight - brussels_offset(probe)
+}
+
 pub fn brussels_offset(instant: DateTime<Utc>) -> Duration {
     use chrono::Datelike;
     let year = instant.year();

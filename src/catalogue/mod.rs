@@ -653,18 +653,22 @@ pub fn create_product(
             updated_at: now,
         },
     )
-    .map_err(|e| {
-        if e.is_unique_violation() {
-            ServiceError::Invalid(ValidationErrors::single(
-                "sku",
-                "sku-taken",
-                "a product with this SKU exists already",
-            ))
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(sku_taken_or)?;
     Ok(id)
+}
+
+/// A duplicate SKU is the user's to fix, named on the SKU field; anything else is the
+/// database's.
+fn sku_taken_or(error: DbError) -> ServiceError {
+    if error.is_unique_violation() {
+        ServiceError::Invalid(ValidationErrors::single(
+            "sku",
+            "sku-taken",
+            "a product with this SKU exists already",
+        ))
+    } else {
+        error.into()
+    }
 }
 
 /// Records a cascade supplier's tender price for a product. The price is parsed from what a
@@ -1491,17 +1495,7 @@ pub mod back_office {
                 updated_at: now,
             },
         )
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                ServiceError::Invalid(ValidationErrors::single(
-                    "sku",
-                    "sku-taken",
-                    "a product with this SKU exists already",
-                ))
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(super::sku_taken_or)?;
         Ok(())
     }
 

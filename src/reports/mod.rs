@@ -132,8 +132,8 @@ impl Filters {
     /// to midnight after `until` (exclusive).
     pub fn window(&self) -> (NaiveDateTime, NaiveDateTime) {
         (
-            brussels_midnight_utc(self.from),
-            brussels_midnight_utc(self.until.succ_opt().unwrap_or(self.until)),
+            crate::clock::brussels_day_start_utc(self.from),
+            crate::clock::brussels_day_start_utc(self.until.succ_opt().unwrap_or(self.until)),
         )
     }
 }
@@ -141,19 +141,6 @@ impl Filters {
 fn first_of_month_back(day: NaiveDate, months: u32) -> NaiveDate {
     let index = day.year() * 12 + day.month0() as i32 - months as i32;
     NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(day)
-}
-
-/// The UTC instant at which `date` begins in Brussels. Daylight saving changes at 01:00 UTC,
-/// never around local midnight, so one of the two offsets fits.
-pub fn brussels_midnight_utc(date: NaiveDate) -> NaiveDateTime {
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    for hours in [1, 2] {
-        let candidate = midnight - Duration::hours(hours);
-        if crate::clock::brussels_offset(candidate.and_utc()) == Duration::hours(hours) {
-            return candidate;
-        }
-    }
-    midnight - Duration::hours(1)
 }
 
 /// The month (`2026-03`) of an instant, in Brussels.
@@ -1075,21 +1062,24 @@ mod tests {
     fn the_window_is_brussels_midnight_to_midnight() {
         // Winter: UTC+1; summer: UTC+2; the period may span the change.
         assert_eq!(
-            brussels_midnight_utc(d(2026, 1, 15)),
+            crate::clock::brussels_day_start_utc(d(2026, 1, 15)),
             at(2026, 1, 14, 23, 0)
         );
-        assert_eq!(brussels_midnight_utc(d(2026, 7, 1)), at(2026, 6, 30, 22, 0));
+        assert_eq!(
+            crate::clock::brussels_day_start_utc(d(2026, 7, 1)),
+            at(2026, 6, 30, 22, 0)
+        );
         // The day daylight saving starts (29 March 2026) begins in winter time.
         assert_eq!(
-            brussels_midnight_utc(d(2026, 3, 29)),
+            crate::clock::brussels_day_start_utc(d(2026, 3, 29)),
             at(2026, 3, 28, 23, 0)
         );
         assert_eq!(
-            brussels_midnight_utc(d(2026, 3, 30)),
+            crate::clock::brussels_day_start_utc(d(2026, 3, 30)),
             at(2026, 3, 29, 22, 0)
         );
         assert_eq!(
-            brussels_midnight_utc(d(2026, 10, 26)),
+            crate::clock::brussels_day_start_utc(d(2026, 10, 26)),
             at(2026, 10, 25, 23, 0)
         );
         let f = Filters {

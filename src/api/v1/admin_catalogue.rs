@@ -356,20 +356,15 @@ pub async fn update_lot(
         .run(move |conn| {
             let current = bo::lot(conn, id)?;
             let mut f = lot_fields(&current);
-            let set = |target: &mut String, value: Option<String>| {
-                if let Some(v) = value {
-                    *target = v;
-                }
-            };
-            set(&mut f.reference, patch.reference);
-            set(&mut f.category_code, patch.category);
-            set(&mut f.kind, patch.kind);
-            set(&mut f.title.fr, patch.title_fr);
-            set(&mut f.title.nl, patch.title_nl);
-            set(&mut f.description.fr, patch.description_fr);
-            set(&mut f.description.nl, patch.description_nl);
-            set(&mut f.valid_from, patch.valid_from);
-            set(&mut f.valid_until, patch.valid_until);
+            replace_if_given(&mut f.reference, patch.reference);
+            replace_if_given(&mut f.category_code, patch.category);
+            replace_if_given(&mut f.kind, patch.kind);
+            replace_if_given(&mut f.title.fr, patch.title_fr);
+            replace_if_given(&mut f.title.nl, patch.title_nl);
+            replace_if_given(&mut f.description.fr, patch.description_fr);
+            replace_if_given(&mut f.description.nl, patch.description_nl);
+            replace_if_given(&mut f.valid_from, patch.valid_from);
+            replace_if_given(&mut f.valid_until, patch.valid_until);
             bo::update_lot(conn, now, &admin.0, id, &f)?;
             lot_detail(conn, id)
         })
@@ -582,26 +577,21 @@ pub async fn update_product(
         .run(move |conn| {
             let current = bo::product(conn, id)?;
             let mut f = product_fields(&current);
-            let set = |target: &mut String, value: Option<String>| {
-                if let Some(v) = value {
-                    *target = v;
-                }
-            };
-            set(&mut f.sku, patch.sku);
-            set(&mut f.name.fr, patch.name_fr);
-            set(&mut f.name.nl, patch.name_nl);
-            set(&mut f.description.fr, patch.description_fr);
-            set(&mut f.description.nl, patch.description_nl);
-            set(&mut f.packaging.fr, patch.packaging_fr);
-            set(&mut f.packaging.nl, patch.packaging_nl);
-            set(&mut f.unit_code, patch.unit_code);
-            set(&mut f.standards, patch.standards.map(|s| s.join("\n")));
-            set(&mut f.vat_class, patch.vat_class);
-            set(
+            replace_if_given(&mut f.sku, patch.sku);
+            replace_if_given(&mut f.name.fr, patch.name_fr);
+            replace_if_given(&mut f.name.nl, patch.name_nl);
+            replace_if_given(&mut f.description.fr, patch.description_fr);
+            replace_if_given(&mut f.description.nl, patch.description_nl);
+            replace_if_given(&mut f.packaging.fr, patch.packaging_fr);
+            replace_if_given(&mut f.packaging.nl, patch.packaging_nl);
+            replace_if_given(&mut f.unit_code, patch.unit_code);
+            replace_if_given(&mut f.standards, patch.standards.map(|s| s.join("\n")));
+            replace_if_given(&mut f.vat_class, patch.vat_class);
+            replace_if_given(
                 &mut f.min_quantity,
                 patch.min_quantity.map(|n| n.to_string()),
             );
-            set(
+            replace_if_given(
                 &mut f.order_multiple,
                 patch.order_multiple.map(|n| n.to_string()),
             );
@@ -800,4 +790,11 @@ pub async fn update_category(
         })
         .await?;
     Ok(HttpResponse::Ok().json(category))
+}
+
+/// PATCH semantics: a field left out of the body keeps its stored value.
+fn replace_if_given(target: &mut String, value: Option<String>) {
+    if let Some(value) = value {
+        *target = value;
+    }
 }

@@ -93,6 +93,17 @@ struct Refusal {
     values: Option<Value>,
 }
 
+impl Refusal {
+    /// A form shown for the first time: nothing refused, the stored values.
+    fn none() -> Refusal {
+        Refusal {
+            status: StatusCode::OK,
+            errors: json!({}),
+            values: None,
+        }
+    }
+}
+
 enum Outcome {
     Done(HttpResponse),
     Refused(Refusal),
@@ -360,11 +371,7 @@ pub async fn lot(
 ) -> Result<HttpResponse, WebError> {
     let page = Page::load(&request, &state).await?;
     page.require(Role::Admin)?;
-    let refusal = Refusal {
-        status: StatusCode::OK,
-        errors: json!({}),
-        values: None,
-    };
+    let refusal = Refusal::none();
     render_lot(&page, state.clone(), id.into_inner(), refusal).await
 }
 
@@ -603,11 +610,7 @@ pub async fn new_product(
 ) -> Result<HttpResponse, WebError> {
     let page = Page::load(&request, &state).await?;
     page.require(Role::Admin)?;
-    let refusal = Refusal {
-        status: StatusCode::OK,
-        errors: json!({}),
-        values: None,
-    };
+    let refusal = Refusal::none();
     render_new_product(&page, state.clone(), id.into_inner(), refusal).await
 }
 
@@ -704,11 +707,7 @@ pub async fn product(
 ) -> Result<HttpResponse, WebError> {
     let page = Page::load(&request, &state).await?;
     page.require(Role::Admin)?;
-    let refusal = Refusal {
-        status: StatusCode::OK,
-        errors: json!({}),
-        values: None,
-    };
+    let refusal = Refusal::none();
     render_product(&page, state.clone(), id.into_inner(), refusal).await
 }
 
@@ -813,11 +812,7 @@ async fn render_categories(
 pub async fn categories(request: HttpRequest, state: State) -> Result<HttpResponse, WebError> {
     let page = Page::load(&request, &state).await?;
     page.require(Role::Admin)?;
-    let refusal = Refusal {
-        status: StatusCode::OK,
-        errors: json!({}),
-        values: None,
-    };
+    let refusal = Refusal::none();
     render_categories(&page, state.clone(), refusal).await
 }
 
@@ -873,11 +868,7 @@ pub async fn category(
 ) -> Result<HttpResponse, WebError> {
     let page = Page::load(&request, &state).await?;
     page.require(Role::Admin)?;
-    let refusal = Refusal {
-        status: StatusCode::OK,
-        errors: json!({}),
-        values: None,
-    };
+    let refusal = Refusal::none();
     render_category(&page, state.clone(), id.into_inner(), refusal).await
 }
 
