@@ -31,6 +31,7 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub api_limiter: crate::auth::rate_limit::ClientLimiter,
     pub calendar: BelgianCalendar,
+    pub catalogue_cache: crate::catalogue::cache::CatalogueCache,
 }
 
 impl AppState {
@@ -102,6 +103,7 @@ impl Application {
                 settings_api.burst,
             ),
             calendar,
+            catalogue_cache: crate::catalogue::cache::CatalogueCache::new(),
         });
         pages::errors::install(state.clone().into_inner());
         let app_state = state.clone();

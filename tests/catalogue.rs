@@ -19,6 +19,8 @@ on_both_backends!(
     api_errors_are_problem_documents,
     pages_carry_security_headers_and_assets_are_cached,
     unknown_pages_get_a_translated_404,
+    catalogue_pages_hold_fifty_products,
+    a_change_shows_on_the_very_next_view,
 );
 
 async fn probes_report_alive_and_ready(backend: Backend) {
@@ -485,4 +487,178 @@ async fn unknown_pages_get_a_translated_404(backend: Backend) {
     let (status, page) = app.get_text("/lots/UNKNOWN?lang=fr").await;
     assert_eq!(status, 404);
     assert!(page.contains("Page introuvable"));
+}
+
+/// The page with the entities templates use in attribute values turned back into characters.
+fn unescape(html: &str) -> String {
+    html.replace("&#x3D;", "=").replace("&amp;", "&")
+}
+
+/// How many product rows a catalogue page lists.
+fn product_rows(html: &str) -> usize {
+    html.matches(r#"<span class="sku">"#).count()
+}
+
+async fn catalogue_pages_hold_fifty_products(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let now = app.clock.now_naive();
+    app.with_conn(move |conn| {
+        let first = lot_fixture(conn, now, "LOT-PAGE-A", 1);
+        for n in 0..60 {
+            product_fixture(
+                conn,
+                now,
+                &first,
+                &format!("A-{n:03}"),
+                "standard",
+                &[Some("1.00")],
+                &[],
+            );
+        }
+        let second = lot_fixture(conn, now, "LOT-PAGE-B", 1);
+        for n in 0..45 {
+            product_fixture(
+                conn,
+                now,
+                &second,
+                &format!("B-{n:03}"),
+                "standard",
+                &[Some("2.00")],
+                &[],
+            );
+        }
+    })
+    .await;
+
+    let (status, one) = app.get_text("/catalogue?lang=fr").await;
+    assert_eq!(status, 200);
+    let one = unescape(&one);
+    assert_eq!(product_rows(&one), 50);
+    assert!(
+        one.contains("105 produits dans 2 lots"),
+        "totals cover every page"
+    );
+    assert!(one.contains("Page 1 sur 3."));
+    assert!(one.contains(r#"<span aria-current="page">1</span>"#));
+    assert!(one.contains(r#"href="/catalogue?page=2" rel="next""#));
+    assert!(one.contains("A-049") && !one.contains("A-050"));
+
+    let (_, two) = app.get_text("/catalogue?page=2").await;
+    let two = unescape(&two);
+    assert_eq!(product_rows(&two), 50);
+    assert!(two.contains("A-050") && two.contains("A-059") && two.contains("B-039"));
+    assert!(
+        two.contains("(suite)"),
+        "a lot cut by the page says it continues"
+    );
+    assert!(two.contains(r#"href="/catalogue" rel="prev""#));
+    let (_, three) = app.get_text("/catalogue?page=3").await;
+    assert_eq!(product_rows(&three), 5);
+    assert!(three.contains("B-044"));
+    // A page past the end shows the last one; nonsense shows the first.
+    let (status, past) = app.get_text("/catalogue?page=99").await;
+    assert_eq!(status, 200);
+    assert_eq!(product_rows(&past), 5);
+    let (status, nonsense) = app.get_text("/catalogue?page=deux").await;
+    assert_eq!(status, 200);
+    assert!(nonsense.contains("A-000"));
+
+    // Search results are paged too, and page links keep the search.
+    let (_, found) = app.get_text("/catalogue?q=produit&lang=nl").await;
+    let found = unescape(&found);
+    assert_eq!(product_rows(&found), 50);
+    assert!(found.contains("Pagina 1 van 3."));
+    assert!(found.contains(r#"href="/catalogue?q=produit&page=2""#));
+    let (_, found) = app.get_text("/catalogue?q=B-04").await;
+    assert_eq!(product_rows(&found), 5);
+    assert!(!found.contains("Pagina"), "one page needs no page links");
+    assert!(!found.contains("pagination"));
+}
+
+async fn a_change_shows_on_the_very_next_view(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let now = app.clock.now_naive();
+    let product = app
+        .with_conn(move |conn| {
+            let lot = lot_fixture(conn, now, "LOT-FRESH", 2);
+            product_fixture(
+                conn,
+                now,
+                &lot,
+                "FRESH-1",
+                "standard",
+                &[Some("10.00"), Some("11.00")],
+                &[],
+            )
+        })
+        .await;
+    let price_of = |body: &serde_json::Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["sku"] == "FRESH-1")
+            .map(|p| p["current_price"]["unit_price_cents"].clone())
+    };
+    // Seen once, so every view below would come from memory if nothing told it otherwise.
+    let (_, page) = app.get_text("/catalogue?lang=fr").await;
+    assert!(page.contains("10,00"));
+    let (_, body) = app.get_json("/api/v1/catalogue/products").await;
+    assert_eq!(price_of(&body), Some(serde_json::json!(1000)));
+
+    // A change written straight to the database, as another process would: the triggers
+    // bump the revision and the next view has it.
+    app.with_conn(move |conn| {
+        centrale::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "UPDATE supplier_offers SET price_cents = 1234 WHERE product_id = {product} \
+                 AND price_cents = 1000"
+            )),
+            c
+        ))
+        .unwrap();
+    })
+    .await;
+    let (_, page) = app.get_text("/catalogue?lang=fr").await;
+    assert!(
+        page.contains("12,34"),
+        "the page shows the new price at once"
+    );
+    let (_, body) = app.get_json("/api/v1/catalogue/products").await;
+    assert_eq!(price_of(&body), Some(serde_json::json!(1234)));
+    let (_, page) = app.get_text("/products/FRESH-1?lang=fr").await;
+    assert!(page.contains("12,34"));
+
+    // The first supplier runs out: the price shown is the second one's.
+    app.with_conn(move |conn| {
+        centrale::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "UPDATE supplier_offers SET available = false WHERE product_id = {product} \
+                 AND price_cents = 1234"
+            )),
+            c
+        ))
+        .unwrap();
+    })
+    .await;
+    let (_, body) = app.get_json("/api/v1/catalogue/products").await;
+    assert_eq!(price_of(&body), Some(serde_json::json!(1100)));
+
+    // A lot closed through the back office disappears from the next page.
+    app.with_conn(move |conn| {
+        centrale::with_conn!(conn, |c| diesel::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE lots SET status = 'closed' WHERE reference = 'LOT-FRESH'"),
+            c
+        ))
+        .unwrap();
+    })
+    .await;
+    let (_, page) = app.get_text("/catalogue?lang=fr").await;
+    assert!(!page.contains("FRESH-1"));
+    let (status, _) = app.get_text("/products/FRESH-1").await;
+    assert_eq!(status, 404);
 }

@@ -2,6 +2,7 @@
 //! order would go to right now, plus the authority's operations that shape it (lots,
 //! cascades, products, offers), each validated by the domain before anything is written.
 
+pub mod cache;
 pub mod import;
 pub mod search;
 

@@ -413,6 +413,13 @@ diesel::joinable!(order_events -> orders (order_id));
 diesel::joinable!(cart_lines -> products (product_id));
 
 diesel::table! {
+    catalogue_revision (id) {
+        id -> Integer,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
     catalogue_imports (id) {
         id -> BigInt,
         created_by_user_id -> Nullable<BigInt>,

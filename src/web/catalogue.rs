@@ -5,7 +5,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{encode, Page, WebError};
-use crate::catalogue::{self, Catalogue, CatalogueFilter, LotView, Orderability, ProductView};
+use std::sync::Arc;
+
+use crate::catalogue::cache::{FragmentKey, Published, Selection};
+use crate::catalogue::{CatalogueFilter, CategoryView, LotView, Orderability, ProductView};
 use crate::domain::vat::{compute_totals, PricedLine};
 use crate::domain::Language;
 use crate::startup::State;
@@ -14,6 +17,22 @@ use crate::startup::State;
 pub struct CatalogueQuery {
     q: Option<String>,
     category: Option<String>,
+    /// Read leniently: anything but a page number shows the first page.
+    page: Option<String>,
+}
+
+/// Products per catalogue page.
+pub const PAGE_SIZE: usize = 50;
+
+/// Today's published catalogue, from the in-memory cache when it is current.
+async fn published(state: &State, language: Language) -> Result<Arc<Published>, WebError> {
+    let today = state.clock.today();
+    let cache = state.clone();
+    state
+        .pool
+        .run(move |conn| cache.catalogue_cache.published(conn, today))
+        .await
+        .map_err(|e| WebError::db(language, e))
 }
 
 pub async fn index(
@@ -30,32 +49,160 @@ pub async fn index(
         .filter(|q| !q.is_empty())
         .map(|q| q.chars().take(200).collect::<String>());
     let category = query.category.filter(|c| !c.is_empty());
-    let filter = CatalogueFilter {
+    let requested = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let language = page.language;
+    let published = published(&state, language).await?;
+    let key = FragmentKey {
+        view: "catalogue",
+        language: language.code(),
         query: search.clone(),
         category: category.clone(),
-        lot: None,
+        page: requested,
     };
-    let today = state.clock.today();
-    let catalogue = state
-        .pool
-        .run(move |conn| catalogue::load(conn, today, &filter))
-        .await
-        .map_err(|e| WebError::db(page.language, e))?;
-    let language = page.language;
+    let listing = state.catalogue_cache.fragment(&published, key, || {
+        let filter = CatalogueFilter {
+            query: search.clone(),
+            category: category.clone(),
+            lot: None,
+        };
+        let selection = published.filter(&filter);
+        let data = listing_json(
+            &selection,
+            language,
+            requested,
+            search.as_deref(),
+            category.as_deref(),
+        );
+        state
+            .templates
+            .render(
+                "catalogue/listing",
+                &json!({ "lang": language.code(), "page": data }),
+            )
+            .map_err(|e| WebError::internal(language, e))
+    })?;
     let data = json!({
         "query": search,
-        "searched": search.is_some() || category.is_some(),
         "category": category,
-        "categories": categories(&catalogue, language, category.as_deref()),
-        "lots": catalogue.lots.iter().map(|lot| lot_json(lot, language)).collect::<Vec<_>>(),
-        "product_count": catalogue.product_count(),
-        "lot_count": catalogue.lots.len(),
+        "categories": categories(&published.catalogue.categories, language, category.as_deref()),
+        "listing": &*listing,
     });
-    let title = match &search {
+    let mut title = match &search {
         Some(q) => format!("{} « {} »", page.t("search-results-title"), q),
         None => page.t("catalogue-title"),
     };
+    if requested > 1 {
+        title = format!(
+            "{title} ({})",
+            state.translations.text(
+                language,
+                "pagination-page",
+                Some(&fluent_bundle::FluentArgs::from_iter([(
+                    "page",
+                    requested.min(99_999) as i64
+                )]))
+            )
+        );
+    }
     page.render("catalogue/index", title, data)
+}
+
+/// The listing under the search form: counts, one page of products grouped by lot, and the
+/// links to the other pages. A page past the end shows the last one.
+fn listing_json(
+    selection: &Selection<'_>,
+    language: Language,
+    requested: usize,
+    search: Option<&str>,
+    category: Option<&str>,
+) -> Value {
+    let total = selection.product_count();
+    let last = total.div_ceil(PAGE_SIZE).max(1);
+    let current = requested.min(last);
+    let href = |number: usize| {
+        let mut params = Vec::new();
+        if let Some(q) = search {
+            params.push(format!("q={}", encode(q)));
+        }
+        if let Some(c) = category {
+            params.push(format!("category={}", encode(c)));
+        }
+        if number > 1 {
+            params.push(format!("page={number}"));
+        }
+        if params.is_empty() {
+            "/catalogue".to_owned()
+        } else {
+            format!("/catalogue?{}", params.join("&"))
+        }
+    };
+    let mut previous_lot = None;
+    if current > 1 {
+        previous_lot = selection
+            .products()
+            .nth((current - 1) * PAGE_SIZE - 1)
+            .map(|(lot, _)| lot.id);
+    }
+    let lots: Vec<Value> = selection
+        .page((current - 1) * PAGE_SIZE, PAGE_SIZE)
+        .into_iter()
+        .map(|(lot, products)| {
+            let mut json = lot_header_json(lot, language);
+            json["continued"] = Value::Bool(previous_lot == Some(lot.id));
+            json["products"] = Value::Array(
+                products
+                    .into_iter()
+                    .map(|p| product_json(p, language))
+                    .collect(),
+            );
+            json
+        })
+        .collect();
+    let links: Vec<Value> = page_numbers(current, last)
+        .into_iter()
+        .map(|n| match n {
+            Some(number) => json!({
+                "number": number,
+                "href": href(number),
+                "current": number == current,
+            }),
+            None => json!({ "gap": true }),
+        })
+        .collect();
+    json!({
+        "searched": search.is_some() || category.is_some(),
+        "product_count": total,
+        "lot_count": selection.lots.len(),
+        "lots": lots,
+        "pages": {
+            "many": last > 1,
+            "current": current,
+            "last": last,
+            "previous": (current > 1).then(|| href(current - 1)),
+            "next": (current < last).then(|| href(current + 1)),
+            "links": links,
+        },
+    })
+}
+
+/// The page numbers to link: the first, the last and two either side of the current one,
+/// with `None` where numbers are left out.
+pub fn page_numbers(current: usize, last: usize) -> Vec<Option<usize>> {
+    let mut numbers = Vec::new();
+    for n in 1..=last {
+        let near = n + 2 >= current && n <= current + 2;
+        if n == 1 || n == last || near {
+            numbers.push(Some(n));
+        } else if numbers.last() != Some(&None) {
+            numbers.push(None);
+        }
+    }
+    numbers
 }
 
 pub async fn lot(
@@ -65,17 +212,8 @@ pub async fn lot(
 ) -> Result<HttpResponse, WebError> {
     let page = Page::load(&request, &state).await?;
     let reference = reference.into_inner();
-    let today = state.clock.today();
-    let filter = CatalogueFilter {
-        lot: Some(reference),
-        ..Default::default()
-    };
-    let catalogue = state
-        .pool
-        .run(move |conn| catalogue::load(conn, today, &filter))
-        .await
-        .map_err(|e| WebError::db(page.language, e))?;
-    let Some(lot) = catalogue.lots.first() else {
+    let published = published(&state, page.language).await?;
+    let Some(lot) = published.lot(&reference) else {
         return Err(WebError::not_found(page.language));
     };
     let data = json!({ "lot": lot_json(lot, page.language) });
@@ -93,13 +231,8 @@ pub async fn product(
 ) -> Result<HttpResponse, WebError> {
     let page = Page::load(&request, &state).await?;
     let sku = sku.into_inner();
-    let today = state.clock.today();
-    let found = state
-        .pool
-        .run(move |conn| catalogue::product(conn, today, &sku))
-        .await
-        .map_err(|e| WebError::db(page.language, e))?;
-    let Some((lot, product)) = found else {
+    let published = published(&state, page.language).await?;
+    let Some((lot, product)) = published.product(&sku) else {
         return Err(WebError::not_found(page.language));
     };
     let data = json!({
@@ -113,9 +246,12 @@ pub async fn product(
     )
 }
 
-fn categories(catalogue: &Catalogue, language: Language, selected: Option<&str>) -> Vec<Value> {
-    catalogue
-        .categories
+fn categories(
+    categories: &[CategoryView],
+    language: Language,
+    selected: Option<&str>,
+) -> Vec<Value> {
+    categories
         .iter()
         .map(|c| {
             json!({
@@ -137,6 +273,17 @@ fn orderability_key(orderability: Orderability) -> Option<&'static str> {
 }
 
 pub fn lot_json(lot: &LotView, language: Language) -> Value {
+    let mut json = lot_header_json(lot, language);
+    json["products"] = Value::Array(
+        lot.products
+            .iter()
+            .map(|p| product_json(p, language))
+            .collect(),
+    );
+    json
+}
+
+fn lot_header_json(lot: &LotView, language: Language) -> Value {
     json!({
         "reference": lot.reference,
         "href": format!("/lots/{}", encode(&lot.reference)),
@@ -147,7 +294,6 @@ pub fn lot_json(lot: &LotView, language: Language) -> Value {
         "valid_from": lot.valid_from.to_string(),
         "valid_until": lot.valid_until.to_string(),
         "not_orderable": orderability_key(lot.orderability),
-        "products": lot.products.iter().map(|p| product_json(p, language)).collect::<Vec<_>>(),
     })
 }
 

@@ -4,7 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::api::problem::ApiError;
-use crate::catalogue::{self, Bilingual, CatalogueFilter, LotView, Orderability, ProductView};
+use std::sync::Arc;
+
+use crate::catalogue::cache::Published;
+use crate::catalogue::{Bilingual, CatalogueFilter, LotView, Orderability, ProductView};
 use crate::startup::State;
 
 const DEFAULT_LIMIT: usize = 100;
@@ -130,18 +133,29 @@ pub async fn lots(state: State, query: web::Query<LotsQuery>) -> Result<HttpResp
         category: query.into_inner().category,
         ..Default::default()
     };
-    let today = state.clock.today();
-    let catalogue = state
-        .pool
-        .run(move |conn| catalogue::load(conn, today, &filter))
-        .await?;
-    let items: Vec<LotJson> = catalogue.lots.iter().map(lot_json).collect();
+    let published = published(&state).await?;
+    let selection = published.filter(&filter);
+    let items: Vec<LotJson> = selection
+        .lots
+        .iter()
+        .map(|(lot, _)| lot_json(lot))
+        .collect();
     Ok(HttpResponse::Ok().json(Listing {
         total: items.len(),
         limit: items.len(),
         offset: 0,
         items,
     }))
+}
+
+/// Today's published catalogue, from the in-memory cache when it is current.
+async fn published(state: &State) -> Result<Arc<Published>, ApiError> {
+    let today = state.clock.today();
+    let cache = state.clone();
+    Ok(state
+        .pool
+        .run(move |conn| cache.catalogue_cache.published(conn, today))
+        .await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -192,29 +206,21 @@ pub async fn products(
         category: None,
         lot: query.lot,
     };
-    let today = state.clock.today();
-    let catalogue = state
-        .pool
-        .run(move |conn| catalogue::load(conn, today, &filter))
-        .await?;
+    let published = published(&state).await?;
+    let selection = published.filter(&filter);
     if let Some(reference) = lot {
-        if catalogue.lots.is_empty() && filter_lot_missing(&state, reference).await? {
+        if selection.lots.is_empty() && filter_lot_missing(&state, reference).await? {
             return Err(ApiError::NotFound(
                 "no published lot with this reference".into(),
             ));
         }
     }
-    let all: Vec<&ProductView> = catalogue
-        .lots
-        .iter()
-        .flat_map(|l| l.products.iter())
-        .collect();
-    let total = all.len();
-    let items: Vec<ProductJson> = all
-        .into_iter()
+    let total = selection.product_count();
+    let items: Vec<ProductJson> = selection
+        .products()
         .skip(offset)
         .take(limit)
-        .map(product_json)
+        .map(|(_, product)| product_json(product))
         .collect();
     Ok(HttpResponse::Ok().json(Listing {
         items,

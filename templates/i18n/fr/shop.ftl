@@ -29,6 +29,12 @@ search-result-count = { $products ->
     [one] { $products } produit trouvé.
    *[other] { $products } produits trouvés.
 }
+catalogue-page-of = Page { $page } sur { $pages }.
+catalogue-lot-continued = (suite)
+pagination-label = Pages du catalogue
+pagination-previous = Page précédente
+pagination-next = Page suivante
+pagination-page = Page { $page }
 search-nothing = Aucun produit ne correspond à votre recherche. Essayez un autre mot ou une norme.
 category-label = Catégorie
 category-all = Toutes les catégories

@@ -29,6 +29,12 @@ search-result-count = { $products ->
     [one] { $products } product gevonden.
    *[other] { $products } producten gevonden.
 }
+catalogue-page-of = Pagina { $page } van { $pages }.
+catalogue-lot-continued = (vervolg)
+pagination-label = Pagina's van de catalogus
+pagination-previous = Vorige pagina
+pagination-next = Volgende pagina
+pagination-page = Pagina { $page }
 search-nothing = Geen enkel product komt overeen met uw zoekopdracht. Probeer een ander woord of een norm.
 category-label = Categorie
 category-all = Alle categorieën
