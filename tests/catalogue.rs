@@ -21,6 +21,7 @@ on_both_backends!(
     unknown_pages_get_a_translated_404,
     catalogue_pages_hold_fifty_products,
     a_change_shows_on_the_very_next_view,
+    pages_shared_between_visitors_are_never_personal,
 );
 
 async fn probes_report_alive_and_ready(backend: Backend) {
@@ -661,4 +662,41 @@ async fn a_change_shows_on_the_very_next_view(backend: Backend) {
     assert!(!page.contains("FRESH-1"));
     let (status, _) = app.get_text("/products/FRESH-1").await;
     assert_eq!(status, 404);
+}
+
+async fn pages_shared_between_visitors_are_never_personal(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let now = app.clock.now_naive();
+    app.with_conn(move |conn| {
+        let lot = lot_fixture(conn, now, "LOT-SHARED", 1);
+        product_fixture(conn, now, &lot, "SHARED-1", "standard", &[Some("3.00")], &[]);
+    })
+    .await;
+    let buyer = helpers::buyer_fixture(&app, 71, "fr").await;
+    let visitor = app.as_new_visitor();
+    for path in ["/catalogue", "/lots/LOT-SHARED", "/products/SHARED-1"] {
+        // A visitor's view is stored for sharing first …
+        let (status, shared) = visitor.get_text(path).await;
+        assert_eq!(status, 200);
+        assert!(!shared.contains(r#"action="/logout""#));
+    }
+    let response = app.login(&buyer.email, &buyer.password).await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    for path in ["/catalogue", "/lots/LOT-SHARED", "/products/SHARED-1"] {
+        // … yet the signed-in buyer gets a page of their own, never kept by shared caches …
+        let response = app.get(path).await;
+        assert_eq!(
+            response.headers()["cache-control"].to_str().unwrap(),
+            "no-store"
+        );
+        let personal = response.text().await.unwrap();
+        assert!(personal.contains(r#"action="/logout""#), "{path}");
+        assert!(personal.contains("Buyer 71"), "{path}");
+        // … and what the buyer saw never reaches the next visitor.
+        let (_, shared) = visitor.get_text(path).await;
+        assert!(!shared.contains("Buyer 71"), "{path}");
+        assert!(!shared.contains(r#"name="csrf""#), "{path}");
+    }
 }

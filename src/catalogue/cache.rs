@@ -163,14 +163,20 @@ fn lot_header(lot: &LotView) -> LotView {
     }
 }
 
-/// What a rendered listing depends on besides the snapshot.
+/// What a rendered listing depends on besides the snapshot: the view, the language and
+/// the view's parameters (search words, category, page …).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FragmentKey {
-    pub view: &'static str,
-    pub language: &'static str,
-    pub query: Option<String>,
-    pub category: Option<String>,
-    pub page: usize,
+pub struct FragmentKey(String);
+
+impl FragmentKey {
+    pub fn new(view: &str, language: &str, parameters: &[&str]) -> FragmentKey {
+        let mut key = format!("{view}\u{1f}{language}");
+        for parameter in parameters {
+            key.push('\u{1f}');
+            key.push_str(parameter);
+        }
+        FragmentKey(key)
+    }
 }
 
 #[derive(Default)]
@@ -443,13 +449,7 @@ mod tests {
     fn fragments_are_reused_until_the_revision_changes() {
         let cache = CatalogueCache::new();
         let p = published();
-        let key = FragmentKey {
-            view: "index",
-            language: "fr",
-            query: None,
-            category: None,
-            page: 1,
-        };
+        let key = FragmentKey::new("index", "fr", &["", "", "1"]);
         let mut renders = 0;
         for _ in 0..3 {
             let html = cache
@@ -476,17 +476,23 @@ mod tests {
     }
 
     #[test]
+    fn fragment_keys_keep_parameters_apart() {
+        assert_ne!(
+            FragmentKey::new("index", "fr", &["a", ""]),
+            FragmentKey::new("index", "fr", &["", "a"])
+        );
+        assert_ne!(
+            FragmentKey::new("index", "fr", &["a"]),
+            FragmentKey::new("index", "nl", &["a"])
+        );
+    }
+
+    #[test]
     fn the_fragment_store_stays_bounded() {
         let cache = CatalogueCache::new();
         let p = published();
         for page in 0..(MAX_FRAGMENTS * 3) {
-            let key = FragmentKey {
-                view: "index",
-                language: "nl",
-                query: Some(format!("q{page}")),
-                category: None,
-                page,
-            };
+            let key = FragmentKey::new("index", "nl", &[&format!("q{page}"), "", "1"]);
             cache
                 .fragment(&p, key, || Ok::<_, ()>(String::from("x")))
                 .unwrap();

@@ -57,59 +57,83 @@ pub async fn index(
         .unwrap_or(1);
     let language = page.language;
     let published = published(&state, language).await?;
-    let key = FragmentKey {
-        view: "catalogue",
-        language: language.code(),
-        query: search.clone(),
-        category: category.clone(),
-        page: requested,
-    };
-    let listing = state.catalogue_cache.fragment(&published, key, || {
-        let filter = CatalogueFilter {
-            query: search.clone(),
-            category: category.clone(),
-            lot: None,
-        };
-        let selection = published.filter(&filter);
-        let data = listing_json(
-            &selection,
-            language,
-            requested,
-            search.as_deref(),
-            category.as_deref(),
+    let build = || {
+        let key = FragmentKey::new(
+            "catalogue",
+            language.code(),
+            &[
+                search.as_deref().unwrap_or(""),
+                category.as_deref().unwrap_or(""),
+                &requested.to_string(),
+            ],
         );
-        state
-            .templates
-            .render(
-                "catalogue/listing",
-                &json!({ "lang": language.code(), "page": data }),
-            )
-            .map_err(|e| WebError::internal(language, e))
-    })?;
-    let data = json!({
-        "query": search,
-        "category": category,
-        "categories": categories(&published.catalogue.categories, language, category.as_deref()),
-        "listing": &*listing,
-    });
-    let mut title = match &search {
-        Some(q) => format!("{} « {} »", page.t("search-results-title"), q),
-        None => page.t("catalogue-title"),
-    };
-    if requested > 1 {
-        title = format!(
-            "{title} ({})",
-            state.translations.text(
+        let listing = state.catalogue_cache.fragment(&published, key, || {
+            let filter = CatalogueFilter {
+                query: search.clone(),
+                category: category.clone(),
+                lot: None,
+            };
+            let selection = published.filter(&filter);
+            let data = listing_json(
+                &selection,
                 language,
-                "pagination-page",
-                Some(&fluent_bundle::FluentArgs::from_iter([(
-                    "page",
-                    requested.min(99_999) as i64
-                )]))
-            )
-        );
-    }
-    page.render("catalogue/index", title, data)
+                requested,
+                search.as_deref(),
+                category.as_deref(),
+            );
+            state
+                .templates
+                .render(
+                    "catalogue/listing",
+                    &json!({ "lang": language.code(), "page": data }),
+                )
+                .map_err(|e| WebError::internal(language, e))
+        })?;
+        let data = json!({
+            "query": search,
+            "category": category,
+            "categories": categories(&published.catalogue.categories, language, category.as_deref()),
+            "listing": &*listing,
+        });
+        let mut title = match &search {
+            Some(q) => format!("{} « {} »", page.t("search-results-title"), q),
+            None => page.t("catalogue-title"),
+        };
+        if requested > 1 {
+            title = format!(
+                "{title} ({})",
+                state.translations.text(
+                    language,
+                    "pagination-page",
+                    Some(&fluent_bundle::FluentArgs::from_iter([(
+                        "page",
+                        requested.min(99_999) as i64
+                    )]))
+                )
+            );
+        }
+        page.render_body("catalogue/index", title, data)
+    };
+    shared_or_personal(&page, &published, "catalogue-page", build)
+}
+
+/// Renders with `build`, sharing the HTML between visitors who are not signed in (see
+/// [`Page::shared_key`]) until the catalogue changes.
+fn shared_or_personal(
+    page: &Page<'_>,
+    published: &Published,
+    view: &str,
+    build: impl FnOnce() -> Result<String, WebError>,
+) -> Result<HttpResponse, WebError> {
+    let body = match page.shared_key(view) {
+        Some(key) => page
+            .state
+            .catalogue_cache
+            .fragment(published, key, build)?
+            .to_string(),
+        None => build()?,
+    };
+    Ok(page.respond(actix_web::http::StatusCode::OK, body))
 }
 
 /// The listing under the search form: counts, one page of products grouped by lot, and the
@@ -216,12 +240,24 @@ pub async fn lot(
     let Some(lot) = published.lot(&reference) else {
         return Err(WebError::not_found(page.language));
     };
-    let data = json!({ "lot": lot_json(lot, page.language) });
-    page.render(
-        "catalogue/lot",
-        lot.title.get(page.language).to_owned(),
-        data,
-    )
+    let language = page.language;
+    let build = || {
+        let key = FragmentKey::new("lot", language.code(), &[&reference]);
+        let table = state.catalogue_cache.fragment(&published, key, || {
+        state
+            .templates
+            .render(
+                "partials/product_table",
+                &json!({ "lang": language.code(), "title": lot.title.get(language),
+                         "products": lot.products.iter().map(|p| product_json(p, language)).collect::<Vec<_>>() }),
+            )
+            .map_err(|e| WebError::internal(language, e))
+    })?;
+        let mut data = json!({ "lot": lot_header_json(lot, language) });
+        data["lot"]["table"] = Value::String(table.to_string());
+        page.render_body("catalogue/lot", lot.title.get(language).to_owned(), data)
+    };
+    shared_or_personal(&page, &published, "lot-page", build)
 }
 
 pub async fn product(
@@ -235,15 +271,18 @@ pub async fn product(
     let Some((lot, product)) = published.product(&sku) else {
         return Err(WebError::not_found(page.language));
     };
-    let data = json!({
-        "lot": lot_json(&lot, page.language),
-        "product": product_json(&product, page.language),
-    });
-    page.render(
-        "catalogue/product",
-        product.name.get(page.language).to_owned(),
-        data,
-    )
+    let build = || {
+        let data = json!({
+            "lot": lot_json(&lot, page.language),
+            "product": product_json(&product, page.language),
+        });
+        page.render_body(
+            "catalogue/product",
+            product.name.get(page.language).to_owned(),
+            data,
+        )
+    };
+    shared_or_personal(&page, &published, "product-page", build)
 }
 
 fn categories(

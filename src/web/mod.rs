@@ -251,11 +251,40 @@ impl<'a> Page<'a> {
         title: String,
         page: Value,
     ) -> Result<HttpResponse, WebError> {
-        let body = self
-            .state
+        let body = self.render_body(template, title, page)?;
+        Ok(self.respond(status, body))
+    }
+
+    /// The page's HTML, without the response around it.
+    pub fn render_body(
+        &self,
+        template: &str,
+        title: String,
+        page: Value,
+    ) -> Result<String, WebError> {
+        self.state
             .templates
             .render(template, &self.context(title, page))
-            .map_err(|e| WebError::internal(self.language, e))?;
+            .map_err(|e| WebError::internal(self.language, e))
+    }
+
+    /// A key under which this page's HTML may be shared with every other request for the
+    /// same address in the same language: only for visitors who are not signed in and have
+    /// no message waiting, since nothing else in the layout is personal then.
+    pub fn shared_key(&self, view: &str) -> Option<crate::catalogue::cache::FragmentKey> {
+        if self.user.is_some() || self.flash.is_some() {
+            return None;
+        }
+        let uri = self.request.uri();
+        Some(crate::catalogue::cache::FragmentKey::new(
+            view,
+            self.language.code(),
+            &[uri.path(), uri.query().unwrap_or("")],
+        ))
+    }
+
+    /// Wraps rendered HTML in the response every page gets.
+    pub fn respond(&self, status: actix_web::http::StatusCode, body: String) -> HttpResponse {
         let mut response = HttpResponse::build(status);
         response
             .content_type("text/html; charset=utf-8")
@@ -275,7 +304,7 @@ impl<'a> Page<'a> {
                     .finish(),
             );
         }
-        Ok(response.body(body))
+        response.body(body)
     }
 }
 

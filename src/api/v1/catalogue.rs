@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::problem::ApiError;
 use std::sync::Arc;
 
-use crate::catalogue::cache::Published;
+use crate::catalogue::cache::{FragmentKey, Published};
 use crate::catalogue::{Bilingual, CatalogueFilter, LotView, Orderability, ProductView};
 use crate::startup::State;
 
@@ -207,27 +207,45 @@ pub async fn products(
         lot: query.lot,
     };
     let published = published(&state).await?;
-    let selection = published.filter(&filter);
-    if let Some(reference) = lot {
-        if selection.lots.is_empty() && filter_lot_missing(&state, reference).await? {
+    if let Some(reference) = lot.clone() {
+        if published.filter(&filter).lots.is_empty()
+            && filter_lot_missing(&state, reference).await?
+        {
             return Err(ApiError::NotFound(
                 "no published lot with this reference".into(),
             ));
         }
     }
-    let total = selection.product_count();
-    let items: Vec<ProductJson> = selection
-        .products()
-        .skip(offset)
-        .take(limit)
-        .map(|(_, product)| product_json(product))
-        .collect();
-    Ok(HttpResponse::Ok().json(Listing {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    let key = FragmentKey::new(
+        "api-products",
+        "",
+        &[
+            filter.query.as_deref().unwrap_or(""),
+            lot.as_deref().unwrap_or(""),
+            &limit.to_string(),
+            &offset.to_string(),
+        ],
+    );
+    let body = state.catalogue_cache.fragment(&published, key, || {
+        let selection = published.filter(&filter);
+        let total = selection.product_count();
+        let items: Vec<ProductJson> = selection
+            .products()
+            .skip(offset)
+            .take(limit)
+            .map(|(_, product)| product_json(product))
+            .collect();
+        serde_json::to_string(&Listing {
+            items,
+            total,
+            limit,
+            offset,
+        })
+        .map_err(|_| ApiError::Internal)
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_string()))
 }
 
 /// A search inside an existing lot may find nothing; an unknown lot is a 404.
