@@ -3,7 +3,8 @@
 //! decision, no template. The rows written are found empirically: the harness counts every
 //! table before and after one real `POST /api/v1/orders`, and each transaction here writes a
 //! copy of exactly the rows that placement wrote, through the library's own insert functions,
-//! with the server's pool size as the number of writers.
+//! with one writer on SQLite (which commits one transaction at a time anyway) and the server's
+//! pool size as the number of writers on PostgreSQL.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use centrale::db::schema::*;
-use centrale::db::Pool;
+use centrale::db::{Backend, Pool};
 use centrale::parties::Role;
 use centrale::with_conn;
 
@@ -448,7 +448,13 @@ impl Run {
 
     pub fn storage_ceiling(&mut self, template: Template) -> anyhow::Result<()> {
         let template = Arc::new(template);
-        let writers = self.server.pool_size;
+        // SQLite has one writer at a time whatever the number of connections: its ceiling is
+        // one loop committing as fast as the disk allows. PostgreSQL commits in parallel, so
+        // its loop gets as many connections as the server's pool.
+        let writers = match Backend::of_url(&self.database_url) {
+            Backend::Postgres => self.server.pool_size,
+            Backend::Sqlite => 1,
+        };
         let settings = crate::generate::database_settings(&self.database_url, writers);
         let pool = Pool::connect(&settings)?;
         let result = ceiling::storage_ceiling(&pool, &template, writers, self.settings.seconds)?;
