@@ -41,6 +41,7 @@ struct Options {
     seconds: u64,
     connections: u32,
     filters: Vec<String>,
+    only: Vec<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -50,6 +51,7 @@ fn options() -> anyhow::Result<Options> {
         seconds: 12,
         connections: 64,
         filters: Vec::new(),
+        only: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -65,6 +67,20 @@ fn options() -> anyhow::Result<Options> {
                     .context("--connections needs a number")?
                     .parse()?;
             }
+            "--only" => {
+                let groups = args
+                    .next()
+                    .context("--only needs groups, e.g. catalogue,orders")?;
+                for group in groups.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+                    if !GROUPS.contains(&group) {
+                        bail!(
+                            "--only: unknown group {group}; the groups are {}",
+                            GROUPS.join(", ")
+                        );
+                    }
+                    options.only.push(group.to_owned());
+                }
+            }
             // What the test runner may pass to every test binary.
             other if other.starts_with('-') => {}
             filter => options.filters.push(filter.to_owned()),
@@ -72,6 +88,9 @@ fn options() -> anyhow::Result<Options> {
     }
     Ok(options)
 }
+
+/// Scenario groups `--only` accepts.
+const GROUPS: [&str; 5] = ["catalogue", "orders", "reports", "rush", "sweep"];
 
 fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
@@ -260,19 +279,31 @@ fn scenarios_in_order(run: &mut Run) -> anyhow::Result<bool> {
         "scenarios ({} s each, {} connections):",
         run.settings.seconds, run.settings.connections
     );
-    run.framework_ceiling()?;
-    run.catalogue_page()?;
-    run.catalogue_search()?;
-    run.product_page()?;
-    run.json_catalogue()?;
-    let template = run.probe_placement()?;
-    run.storage_ceiling(template)?;
-    run.order_placement()?;
-    run.supplier_feed()?;
-    run.supplier_accepts()?;
-    run.reports()?;
-    let checks = run.rush_hour()?;
-    run.sweep()?;
+    if run.settings.wants("catalogue") {
+        run.framework_ceiling()?;
+        run.catalogue_page()?;
+        run.catalogue_search()?;
+        run.product_page()?;
+        run.json_catalogue()?;
+    }
+    if run.settings.wants("orders") {
+        let template = run.probe_placement()?;
+        run.storage_ceiling(template)?;
+        run.order_placement()?;
+        run.supplier_feed()?;
+        run.supplier_accepts()?;
+    }
+    if run.settings.wants("reports") {
+        run.reports()?;
+    }
+    let checks = if run.settings.wants("rush") {
+        run.rush_hour()?
+    } else {
+        true
+    };
+    if run.settings.wants("sweep") {
+        run.sweep()?;
+    }
     Ok(checks.clean())
 }
 
@@ -310,6 +341,7 @@ fn full(options: &Options) -> anyhow::Result<()> {
         sweep_orders: 100_000,
         sweep_limit_s: 240,
         accept_pool: 40_000,
+        only: options.only.clone(),
     };
     let binary = Path::new(env!("CARGO_BIN_EXE_centrale"));
     let outcome = run_on(
@@ -397,6 +429,7 @@ fn smoke(options: &Options) -> anyhow::Result<()> {
             sweep_orders: 200,
             sweep_limit_s: 60,
             accept_pool: 3_000,
+            only: Vec::new(),
         };
         let (rows, rush_clean) = run_on(
             backend,

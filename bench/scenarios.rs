@@ -41,6 +41,15 @@ pub struct Settings {
     pub sweep_orders: usize,
     pub sweep_limit_s: u64,
     pub accept_pool: usize,
+    /// Scenario groups to run (`catalogue`, `orders`, `reports`, `rush`, `sweep`); empty
+    /// for all.
+    pub only: Vec<String>,
+}
+
+impl Settings {
+    pub fn wants(&self, group: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|g| g == group)
+    }
 }
 
 pub struct Run {

@@ -671,7 +671,15 @@ async fn pages_shared_between_visitors_are_never_personal(backend: Backend) {
     let now = app.clock.now_naive();
     app.with_conn(move |conn| {
         let lot = lot_fixture(conn, now, "LOT-SHARED", 1);
-        product_fixture(conn, now, &lot, "SHARED-1", "standard", &[Some("3.00")], &[]);
+        product_fixture(
+            conn,
+            now,
+            &lot,
+            "SHARED-1",
+            "standard",
+            &[Some("3.00")],
+            &[],
+        );
     })
     .await;
     let buyer = helpers::buyer_fixture(&app, 71, "fr").await;
