@@ -296,15 +296,15 @@ fn scenarios_in_order(run: &mut Run) -> anyhow::Result<bool> {
     if run.settings.wants("reports") {
         run.reports()?;
     }
-    let checks = if run.settings.wants("rush") {
-        run.rush_hour()?
+    let clean = if run.settings.wants("rush") {
+        run.rush_hour()?.clean()
     } else {
         true
     };
     if run.settings.wants("sweep") {
         run.sweep()?;
     }
-    Ok(checks.clean())
+    Ok(clean)
 }
 
 fn full(options: &Options) -> anyhow::Result<()> {
