@@ -29,10 +29,12 @@ pub struct ReportQuery {
     pub authority: Option<String>,
 }
 
-/// Loads every report, or the validation errors of the filters.
+/// Loads every report, or the validation errors of the filters. The list of breaches holds
+/// the newest [`reports::BREACH_PAGE`], or all of them with `all_breaches`.
 async fn compute(
     state: &State,
     query: &ReportQuery,
+    all_breaches: bool,
 ) -> Result<Result<Reports, crate::validation::ValidationErrors>, crate::db::DbError> {
     let today = state.clock.today();
     let filters = match Filters::parse(
@@ -46,16 +48,17 @@ async fn compute(
     };
     let calendar = state.calendar.clone();
     let limit = chrono::Duration::hours(state.settings.ordering.confirmation_deadline_hours);
+    let breach_limit = (!all_breaches).then_some(reports::BREACH_PAGE);
     state
         .pool
-        .run(
-            move |conn| match queries::load(conn, &filters, today, &calendar, limit) {
+        .run(move |conn| {
+            match queries::load(conn, &filters, today, &calendar, limit, breach_limit) {
                 Ok(reports) => Ok(Ok(reports)),
                 Err(ReportError::Invalid(errors)) => Ok(Err(errors)),
                 Err(ReportError::Db(e)) => Err(e),
                 Err(ReportError::Money(e)) => Err(crate::db::DbError::Task(e.to_string())),
-            },
-        )
+            }
+        })
         .await
 }
 
@@ -145,7 +148,7 @@ fn chart(
             let bars: Vec<Bar> = reports
                 .months
                 .iter()
-                .map(|m| money_bar(m.month.clone(), m.amounts.gross_cents, language))
+                .map(|m| money_bar(m.month.to_string(), m.amounts.gross_cents, language))
                 .collect();
             charts::columns(
                 &id,
@@ -269,6 +272,12 @@ fn sections(page: &Page<'_>, reports: &Reports) -> Vec<Value> {
                 "chart": chart(reports, name, page.language, &t),
                 "table": table_json(&table, page.language, total_last, links.as_deref()),
                 "empty": table.rows.is_empty(),
+                "more": (*name == "breaches"
+                    && reports.service.breaches_total > reports.service.breaches.len() as i64)
+                    .then(|| json!({
+                        "shown": reports.service.breaches.len(),
+                        "total": reports.service.breaches_total,
+                    })),
                 "csv": format!("/admin/reports/{name}.csv?{qs}"),
                 "xlsx": format!("/admin/reports/{name}.xlsx?{qs}"),
             }))
@@ -310,7 +319,7 @@ pub async fn page(
     let page = Page::load(&request, &state).await?;
     page.require(Role::Admin)?;
     let query = query.into_inner();
-    let result = compute(&state, &query)
+    let result = compute(&state, &query, false)
         .await
         .map_err(|e| WebError::db(page.language, e))?;
     let authorities = state
@@ -362,7 +371,8 @@ pub async fn download(
     if !known || !matches!(extension, "csv" | "xlsx") {
         return Err(WebError::not_found(page.language));
     }
-    let reports = match compute(&state, &query.into_inner())
+    let all_breaches = matches!(name, "breaches" | "all");
+    let reports = match compute(&state, &query.into_inner(), all_breaches)
         .await
         .map_err(|e| WebError::db(page.language, e))?
     {
