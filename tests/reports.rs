@@ -773,6 +773,18 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
         "{csv}"
     );
 
+    let csv = app
+        .get(&format!("/admin/reports/breaches.csv?{q}&lang=fr"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with(&format!("{},", reference(6))), "{csv}");
+    assert!(lines[2].contains(",Confirmation après 24 heures,"), "{csv}");
+    assert!(lines[3].ends_with(",2026-02-02,2"), "{csv}");
+
     // XLSX: one workbook, a sheet per report.
     let response = app
         .get(&format!("/admin/reports/all.xlsx?{q}&lang=fr"))
@@ -788,6 +800,11 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
     assert_eq!(rows[1][2], Data::Float(81.70));
     assert_eq!(rows[1][3], Data::Float(16.15));
     assert_eq!(rows[4][4], Data::Float(232.21));
+    let breaches = workbook.worksheet_range("Dépassements").unwrap();
+    let rows: Vec<_> = breaches.rows().collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[3][0], Data::String(reference(2)));
+    assert_eq!(rows[3][8], Data::Float(2.0));
     let products = workbook.worksheet_range("Ventes par produit").unwrap();
     assert_eq!(products.rows().nth(2).unwrap()[5], Data::Float(20.46));
     let response = app
@@ -1034,6 +1051,59 @@ async fn stored_figures_always_equal_a_recount(backend: Backend) {
         ],
         "{breaches}"
     );
+    assert_eq!(breaches["data"]["total"], 3);
+
+    // The downloads walk every breach a page at a time; the page shows the newest.
+    let state = app.state.clone();
+    let (walked, first) = app
+        .with_conn(move |conn| {
+            let today = state.clock.today();
+            let filters =
+                centrale::reports::Filters::parse(Some("2026-03"), Some("2026-03"), None, today)
+                    .unwrap();
+            let limit = chrono::Duration::hours(24);
+            let mut walked = Vec::new();
+            centrale::reports::queries::for_each_breach(
+                conn,
+                &filters,
+                today,
+                &state.calendar,
+                limit,
+                1,
+                &mut |chunk| {
+                    walked.push(
+                        chunk
+                            .iter()
+                            .map(|b| (b.order_id, b.kind.clone()))
+                            .collect::<Vec<_>>(),
+                    );
+                    Ok(())
+                },
+            )
+            .unwrap();
+            let first = centrale::reports::queries::load(
+                conn,
+                &filters,
+                today,
+                &state.calendar,
+                limit,
+                Some(1),
+            )
+            .unwrap();
+            (walked, first.service)
+        })
+        .await;
+    assert_eq!(
+        walked,
+        [
+            vec![(o3, "confirmation".to_owned())],
+            vec![(remainder, "overdue".to_owned())],
+            vec![(o1, "delivery".to_owned())]
+        ]
+    );
+    assert_eq!(first.breaches.len(), 1);
+    assert_eq!(first.breaches[0].order_id, o3);
+    assert_eq!(first.breaches_total, 3);
 }
 
 /// Refreshing twice, at once from several connections, or after every order was logged

@@ -803,42 +803,54 @@ pub fn table(
             table
         }
         "breaches" => {
-            let mut table = Table::new(
-                t("report-breaches-sheet"),
-                headers(&[
-                    "report-col-order",
-                    "report-col-institution",
-                    "report-col-kind",
-                    "report-col-placed",
-                    "report-col-confirmed",
-                    "report-col-hours",
-                    "report-col-due",
-                    "report-col-delivered",
-                    "report-col-days-late",
-                ]),
-            );
+            let (name, headers) = breach_sheet(t);
+            let mut table = Table::new(name, headers);
             for b in &reports.service.breaches {
-                table.push(vec![
-                    Cell::text(&b.reference),
-                    Cell::text(&b.institution),
-                    Cell::text(t(&format!("report-kind-{}", b.kind))),
-                    Cell::DateTime(b.placed_at),
-                    b.confirmed_at.map(Cell::DateTime).unwrap_or(Cell::Empty),
-                    b.hours_to_confirmation
-                        .map(Cell::Decimal)
-                        .unwrap_or(Cell::Empty),
-                    Cell::Date(b.delivery_due),
-                    b.delivered_on.map(Cell::Date).unwrap_or(Cell::Empty),
-                    b.working_days_late
-                        .map(|d| Cell::Integer(i64::from(d)))
-                        .unwrap_or(Cell::Empty),
-                ]);
+                table.push(breach_row(b, &t(&format!("report-kind-{}", b.kind))));
             }
             table
         }
         _ => return None,
     };
     Some(table)
+}
+
+/// The name and headers of the list of breaches as a table.
+pub fn breach_sheet(t: &dyn Fn(&str) -> String) -> (String, Vec<String>) {
+    let headers = [
+        "report-col-order",
+        "report-col-institution",
+        "report-col-kind",
+        "report-col-placed",
+        "report-col-confirmed",
+        "report-col-hours",
+        "report-col-due",
+        "report-col-delivered",
+        "report-col-days-late",
+    ];
+    (
+        t("report-breaches-sheet"),
+        headers.iter().map(|k| t(k)).collect(),
+    )
+}
+
+/// One breach as a row of that table; `kind` is the kind in words.
+pub fn breach_row(b: &Breach, kind: &str) -> Vec<Cell> {
+    vec![
+        Cell::text(&b.reference),
+        Cell::text(&b.institution),
+        Cell::text(kind),
+        Cell::DateTime(b.placed_at),
+        b.confirmed_at.map(Cell::DateTime).unwrap_or(Cell::Empty),
+        b.hours_to_confirmation
+            .map(Cell::Decimal)
+            .unwrap_or(Cell::Empty),
+        Cell::Date(b.delivery_due),
+        b.delivered_on.map(Cell::Date).unwrap_or(Cell::Empty),
+        b.working_days_late
+            .map(|d| Cell::Integer(i64::from(d)))
+            .unwrap_or(Cell::Empty),
+    ]
 }
 
 /// The JSON body of one report.

@@ -3,7 +3,7 @@
 //! order snapshots' breach indexes, the member counts live from the institutions. Pending
 //! order changes are folded in first, so the figures are exact at request time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -11,9 +11,8 @@ use diesel::sql_types::{BigInt, Date, Integer, Text, Timestamp};
 
 use super::facts::ALL_AUTHORITIES;
 use super::{
-    breaches_of, cascade, monthly, per_lot, per_product, service_levels, sort_breaches, Amounts,
-    Breach, Filters, MemberRow, MinutesCount, Month, OfferCount, OrderTimes, ProductRateSum,
-    Reports, ServiceTotals,
+    breaches_of, cascade, monthly, per_lot, per_product, service_levels, Amounts, Breach, Filters,
+    MemberRow, MinutesCount, Month, OfferCount, OrderTimes, ProductRateSum, Reports, ServiceTotals,
 };
 use crate::db::schema::{competent_authorities, lots, suppliers};
 use crate::db::{Conn, DbError};
@@ -30,6 +29,8 @@ pub enum ReportError {
     Db(#[from] DbError),
     #[error("amount overflow")]
     Money(#[from] MoneyError),
+    #[error("the file could not be written: {0}")]
+    File(String),
 }
 
 impl From<diesel::result::Error> for ReportError {
@@ -411,15 +412,8 @@ impl BreachScope {
     }
 }
 
-/// The breaches of the period, newest first: the first `limit` (all with `None`), and how
-/// many there are in all.
-fn breaches(
-    conn: &mut Conn,
-    scope: &BreachScope,
-    calendar: &BelgianCalendar,
-    confirmation_limit: Duration,
-    limit: Option<usize>,
-) -> Result<(Vec<Breach>, i64), DbError> {
+/// How many breaches the period has.
+fn count_breaches(conn: &mut Conn, scope: &BreachScope) -> Result<i64, DbError> {
     let (watched, watched_params) = scope.watched();
     let (slow, slow_params) = scope.slow();
     let sql = format!(
@@ -434,62 +428,174 @@ fn breaches(
         Param::Big(scope.limit_minutes),
         Param::Day(scope.today),
     ];
-    params.extend(watched_params.iter().copied());
+    params.extend(watched_params);
     let counts = query!(conn, sql, &params, BreachCountRow)?;
     let sql = format!("SELECT COUNT(*) AS n FROM report_order_facts f WHERE {slow}");
     let slow_count = query!(conn, sql, &slow_params, CountRow)?;
-    let total = counts
+    Ok(counts
         .iter()
         .map(|c| c.confirmation + c.delivery + c.overdue)
         .sum::<i64>()
-        + slow_count.iter().map(|c| c.n).sum::<i64>();
+        + slow_count.iter().map(|c| c.n).sum::<i64>())
+}
 
-    let mut orders = Vec::new();
-    for (condition, params) in [(watched, watched_params), (slow, slow_params)] {
-        let mut params = params;
-        let limit_clause = match limit {
-            Some(n) => {
-                params.push(Param::Big(n as i64));
-                " LIMIT ?"
-            }
-            None => "",
-        };
+/// One of the two sets of orders the breaches come from, read newest first a page at a time.
+struct BreachSource {
+    condition: String,
+    params: Vec<Param>,
+    /// Where the next page starts: before this (placed_at, order id).
+    after: Option<(NaiveDateTime, i64)>,
+    rows: VecDeque<TimesRow>,
+    done: bool,
+}
+
+impl BreachSource {
+    fn new((condition, params): (String, Vec<Param>)) -> BreachSource {
+        BreachSource {
+            condition,
+            params,
+            after: None,
+            rows: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    fn fill(&mut self, conn: &mut Conn, page: usize) -> Result<(), DbError> {
+        if !self.rows.is_empty() || self.done {
+            return Ok(());
+        }
+        let mut condition = self.condition.clone();
+        let mut params = self.params.clone();
+        if let Some((at, id)) = self.after {
+            condition.push_str(" AND f.placed_at <= ? AND (f.placed_at < ? OR f.order_id < ?)");
+            params.extend([Param::At(at), Param::At(at), Param::Big(id)]);
+        }
+        params.push(Param::Big(page as i64));
         let sql = format!(
             "SELECT o.id AS id, o.reference AS reference, i.name AS institution, o.status AS status, \
              o.placed_at AS placed_at, o.confirmed_at AS confirmed_at, o.breach_at AS breach_at, \
              o.delivered_at AS delivered_at, o.delivery_due AS delivery_due \
              FROM report_order_facts f JOIN orders o ON o.id = f.order_id \
              JOIN institutions i ON i.id = o.institution_id \
-             WHERE {condition} ORDER BY f.placed_at DESC, f.order_id DESC{limit_clause}"
+             WHERE {condition} ORDER BY f.placed_at DESC, f.order_id DESC LIMIT ?"
         );
-        orders.extend(query!(conn, sql, &params, TimesRow)?);
+        let rows = query!(conn, sql, &params, TimesRow)?;
+        self.done = rows.len() < page;
+        self.after = rows.last().map(|r| (r.placed_at, r.id));
+        self.rows.extend(rows);
+        Ok(())
     }
-    let mut list: Vec<Breach> = orders
+
+    fn head(&self) -> Option<(NaiveDateTime, i64)> {
+        self.rows.front().map(|r| (r.placed_at, r.id))
+    }
+}
+
+/// Hands the breaches of the period over newest first, in chunks of `chunk`, up to `limit`
+/// of them (all with `None`): only a page of orders is ever held.
+fn walk_breaches(
+    conn: &mut Conn,
+    scope: &BreachScope,
+    calendar: &BelgianCalendar,
+    confirmation_limit: Duration,
+    limit: Option<usize>,
+    chunk: usize,
+    deliver: &mut dyn FnMut(Vec<Breach>) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let page = limit.unwrap_or(2 * chunk).clamp(1, 2 * chunk);
+    let mut sources = [
+        BreachSource::new(scope.watched()),
+        BreachSource::new(scope.slow()),
+    ];
+    let mut out = Vec::with_capacity(chunk);
+    let mut emitted = 0;
+    'orders: loop {
+        for source in &mut sources {
+            source.fill(conn, page)?;
+        }
+        let newest = match (sources[0].head(), sources[1].head()) {
+            (Some(a), Some(b)) => usize::from(b > a),
+            (Some(_), None) => 0,
+            (None, Some(_)) => 1,
+            (None, None) => break,
+        };
+        let Some(r) = sources[newest].rows.pop_front() else {
+            break;
+        };
+        let order = OrderTimes {
+            order_id: r.id,
+            reference: r.reference,
+            institution: r.institution,
+            status: r.status,
+            placed_at: r.placed_at,
+            confirmed_at: r.confirmed_at,
+            breach_at: r.breach_at,
+            delivered_at: r.delivered_at,
+            delivery_due: r.delivery_due,
+        };
+        // In the order `sort_breaches` gives: an order's kinds come out alphabetically.
+        for breach in breaches_of(&order, calendar, confirmation_limit, scope.today) {
+            if limit.is_some_and(|limit| emitted >= limit) {
+                break 'orders;
+            }
+            out.push(breach);
+            emitted += 1;
+        }
+        if out.len() >= chunk {
+            deliver(std::mem::replace(&mut out, Vec::with_capacity(chunk)))?;
+        }
+    }
+    if !out.is_empty() {
+        deliver(out)?;
+    }
+    Ok(())
+}
+
+fn authority_id(conn: &mut Conn, filters: &Filters) -> Result<Option<i64>, ReportError> {
+    let Some(code) = &filters.authority else {
+        return Ok(None);
+    };
+    authorities(conn)?
         .into_iter()
-        .flat_map(|r| {
-            breaches_of(
-                &OrderTimes {
-                    order_id: r.id,
-                    reference: r.reference,
-                    institution: r.institution,
-                    status: r.status,
-                    placed_at: r.placed_at,
-                    confirmed_at: r.confirmed_at,
-                    breach_at: r.breach_at,
-                    delivered_at: r.delivered_at,
-                    delivery_due: r.delivery_due,
-                },
-                calendar,
-                confirmation_limit,
-                scope.today,
-            )
+        .find(|a| &a.1 == code)
+        .map(|a| Some(a.0))
+        .ok_or_else(|| {
+            ReportError::Invalid(ValidationErrors::single(
+                "authority",
+                "report-authority-unknown",
+                "no such competent authority",
+            ))
         })
-        .collect();
-    sort_breaches(&mut list);
-    if let Some(n) = limit {
-        list.truncate(n);
-    }
-    Ok((list, total))
+}
+
+/// Every breach of the period, newest first, handed to `deliver` in chunks of about `chunk`:
+/// for the downloads, which list them all.
+pub fn for_each_breach(
+    conn: &mut Conn,
+    filters: &Filters,
+    today: NaiveDate,
+    calendar: &BelgianCalendar,
+    confirmation_limit: Duration,
+    chunk: usize,
+    deliver: &mut dyn FnMut(Vec<Breach>) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let (start, end) = filters.window();
+    let scope = BreachScope {
+        start,
+        end,
+        authority_id: authority_id(conn, filters)?,
+        limit_minutes: confirmation_limit.num_minutes(),
+        today,
+    };
+    walk_breaches(
+        conn,
+        &scope,
+        calendar,
+        confirmation_limit,
+        None,
+        chunk.max(1),
+        deliver,
+    )
 }
 
 /// Computes every report for `filters`, the breach list cut to `breach_limit` (all with
@@ -502,22 +608,7 @@ pub fn load(
     confirmation_limit: Duration,
     breach_limit: Option<usize>,
 ) -> Result<Reports, ReportError> {
-    let authority_id = match &filters.authority {
-        None => None,
-        Some(code) => Some(
-            authorities(conn)?
-                .into_iter()
-                .find(|a| &a.1 == code)
-                .map(|a| a.0)
-                .ok_or_else(|| {
-                    ReportError::Invalid(ValidationErrors::single(
-                        "authority",
-                        "report-authority-unknown",
-                        "no such competent authority",
-                    ))
-                })?,
-        ),
-    };
+    let authority_id = authority_id(conn, filters)?;
     super::refresh::catch_up(conn)?;
 
     let scope = Scope {
@@ -574,13 +665,22 @@ pub fn load(
         limit_minutes: confirmation_limit.num_minutes(),
         today,
     };
-    let (list, total) = breaches(
-        conn,
-        &breach_scope,
-        calendar,
-        confirmation_limit,
-        breach_limit,
-    )?;
+    let mut list = Vec::new();
+    if breach_limit != Some(0) {
+        walk_breaches(
+            conn,
+            &breach_scope,
+            calendar,
+            confirmation_limit,
+            breach_limit,
+            breach_limit.unwrap_or(1000),
+            &mut |chunk| {
+                list.extend(chunk);
+                Ok(())
+            },
+        )?;
+    }
+    let total = count_breaches(conn, &breach_scope)?;
     service.breaches = list;
     service.breaches_total = total;
 

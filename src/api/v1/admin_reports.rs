@@ -109,7 +109,7 @@ pub async fn show(
                 Ok(reports) => Ok(reports),
                 Err(ReportError::Invalid(errors)) => Err(ApiError::Invalid(errors)),
                 Err(ReportError::Db(e)) => Err(ApiError::from(e)),
-                Err(ReportError::Money(_)) => Err(ApiError::Internal),
+                Err(ReportError::Money(_) | ReportError::File(_)) => Err(ApiError::Internal),
             }
         })
         .await?;
