@@ -76,20 +76,35 @@ impl Table {
     }
 
     pub fn to_csv(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 * (self.rows.len() + 1));
-        out.extend_from_slice("\u{feff}".as_bytes());
-        {
-            let mut writer = csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(&mut out);
-            // Writing into a Vec cannot fail.
-            let _ = writer.write_record(self.headers.iter().map(|h| neutralise_formula(h)));
-            for row in &self.rows {
-                let _ = writer.write_record(row.iter().map(Cell::to_csv_field));
-            }
-            let _ = writer.flush();
+        let mut csv = CsvFile::new(&self.headers);
+        for row in &self.rows {
+            csv.push(row);
         }
-        out
+        csv.finish()
+    }
+}
+
+/// A CSV file written row by row, for lists too long to hold as a [`Table`] first.
+pub struct CsvFile {
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl CsvFile {
+    pub fn new(headers: &[String]) -> CsvFile {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer("\u{feff}".as_bytes().to_vec());
+        // Writing into a Vec cannot fail.
+        let _ = writer.write_record(headers.iter().map(|h| neutralise_formula(h)));
+        CsvFile { writer }
+    }
+
+    pub fn push(&mut self, row: &[Cell]) {
+        let _ = self.writer.write_record(row.iter().map(Cell::to_csv_field));
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.writer.into_inner().unwrap_or_default()
     }
 }
 
@@ -100,60 +115,117 @@ pub const XLSX_CONTENT_TYPE: &str =
 /// One workbook with a sheet per table. Amounts are numbers with a two-decimal euro format,
 /// so they add up in the spreadsheet; text cells are stored as strings, never as formulas.
 pub fn to_xlsx(tables: &[&Table]) -> Result<Vec<u8>, XlsxError> {
-    let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
-    let ratio = Format::new().set_num_format("0.0%");
-    let decimal = Format::new().set_num_format("0.00");
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let mut book = XlsxFile::new();
     for table in tables {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(sheet_name(&table.name))?;
-        for (column, header) in table.headers.iter().enumerate() {
-            sheet.write_string_with_format(0, column as u16, header, &bold)?;
-            sheet.set_column_width(column as u16, (header.chars().count().max(10) + 2) as f64)?;
-        }
-        for (index, row) in table.rows.iter().enumerate() {
-            let r = index as u32 + 1;
-            for (column, cell) in row.iter().enumerate() {
-                let c = column as u16;
-                match cell {
-                    Cell::Text(text) => {
-                        sheet.write_string(r, c, text)?;
-                    }
-                    Cell::Integer(n) => {
-                        sheet.write_number(r, c, *n as f64)?;
-                    }
-                    Cell::Money(cents) => {
-                        // XLSX has no decimal type; a euro amount below 2^53 cents is exact
-                        // to the cent as a double.
-                        let euros = cents.to_decimal().to_f64().unwrap_or_default();
-                        sheet.write_number_with_format(r, c, euros, &money)?;
-                    }
-                    Cell::Ratio(value) => {
-                        let value = value.to_f64().unwrap_or_default();
-                        sheet.write_number_with_format(r, c, value, &ratio)?;
-                    }
-                    Cell::Decimal(value) => {
-                        let value = value.to_f64().unwrap_or_default();
-                        sheet.write_number_with_format(r, c, value, &decimal)?;
-                    }
-                    Cell::Date(day) => {
-                        sheet.write_datetime_with_format(r, c, *day, &date)?;
-                    }
-                    Cell::DateTime(at) => {
-                        sheet.write_datetime_with_format(r, c, *at, &datetime)?;
-                    }
-                    Cell::Empty => {}
-                }
-            }
-        }
-        if !table.headers.is_empty() {
-            sheet.set_freeze_panes(1, 0)?;
+        book.add_table(table)?;
+    }
+    book.finish()
+}
+
+/// A workbook written sheet by sheet and row by row. Rows go to a temporary file as they
+/// are written, so a sheet of tens of thousands of rows never sits in memory whole.
+pub struct XlsxFile {
+    workbook: Workbook,
+    /// The sheet being written and its next row.
+    sheet: Option<(usize, u32)>,
+    sheets: usize,
+    bold: Format,
+    money: Format,
+    ratio: Format,
+    decimal: Format,
+    date: Format,
+    datetime: Format,
+}
+
+impl Default for XlsxFile {
+    fn default() -> Self {
+        XlsxFile::new()
+    }
+}
+
+impl XlsxFile {
+    pub fn new() -> XlsxFile {
+        XlsxFile {
+            workbook: Workbook::new(),
+            sheet: None,
+            sheets: 0,
+            bold: Format::new().set_bold(),
+            money: Format::new().set_num_format("#,##0.00"),
+            ratio: Format::new().set_num_format("0.0%"),
+            decimal: Format::new().set_num_format("0.00"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
         }
     }
-    workbook.save_to_buffer()
+
+    pub fn add_table(&mut self, table: &Table) -> Result<(), XlsxError> {
+        self.start_sheet(&table.name, &table.headers)?;
+        for row in &table.rows {
+            self.push(row)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a new sheet with its header row; rows pushed from now on go there.
+    pub fn start_sheet(&mut self, name: &str, headers: &[String]) -> Result<(), XlsxError> {
+        let sheet = self.workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(sheet_name(name))?;
+        for (column, header) in headers.iter().enumerate() {
+            sheet.write_string_with_format(0, column as u16, header, &self.bold)?;
+            sheet.set_column_width(column as u16, (header.chars().count().max(10) + 2) as f64)?;
+        }
+        if !headers.is_empty() {
+            sheet.set_freeze_panes(1, 0)?;
+        }
+        self.sheet = Some((self.sheets, 1));
+        self.sheets += 1;
+        Ok(())
+    }
+
+    pub fn push(&mut self, row: &[Cell]) -> Result<(), XlsxError> {
+        let Some((index, r)) = self.sheet else {
+            return Err(XlsxError::ParameterError("no sheet started".into()));
+        };
+        let sheet = self.workbook.worksheet_from_index(index)?;
+        for (column, cell) in row.iter().enumerate() {
+            let c = column as u16;
+            match cell {
+                Cell::Text(text) => {
+                    sheet.write_string(r, c, text)?;
+                }
+                Cell::Integer(n) => {
+                    sheet.write_number(r, c, *n as f64)?;
+                }
+                Cell::Money(cents) => {
+                    // XLSX has no decimal type; a euro amount below 2^53 cents is exact
+                    // to the cent as a double.
+                    let euros = cents.to_decimal().to_f64().unwrap_or_default();
+                    sheet.write_number_with_format(r, c, euros, &self.money)?;
+                }
+                Cell::Ratio(value) => {
+                    let value = value.to_f64().unwrap_or_default();
+                    sheet.write_number_with_format(r, c, value, &self.ratio)?;
+                }
+                Cell::Decimal(value) => {
+                    let value = value.to_f64().unwrap_or_default();
+                    sheet.write_number_with_format(r, c, value, &self.decimal)?;
+                }
+                Cell::Date(day) => {
+                    sheet.write_datetime_with_format(r, c, *day, &self.date)?;
+                }
+                Cell::DateTime(at) => {
+                    sheet.write_datetime_with_format(r, c, *at, &self.datetime)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+        self.sheet = Some((index, r + 1));
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
+        self.workbook.save_to_buffer()
+    }
 }
 
 fn sheet_name(name: &str) -> String {

@@ -85,6 +85,16 @@ pub async fn run_once(state: &State) -> Result<(), DbError> {
         ),
         Err(error) => tracing::warn!(%error, "breach sweep failed; retrying next pass"),
     }
+    let started = std::time::Instant::now();
+    match state.pool.run(crate::reports::refresh::catch_up).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            orders = n,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "report figures brought up to date"
+        ),
+        Err(error) => tracing::warn!(%error, "report refresh failed; retrying next pass"),
+    }
     // Mail and webhooks last, so what the sweeps just queued leaves in this same pass.
     send_mail(state).await?;
     send_webhooks(state).await?;

@@ -1,5 +1,6 @@
 //! Reports over a known history: every figure checked to the cent in the JSON API, the page's
-//! tables, the CSV and the XLSX, with the authority and date filters.
+//! tables, the CSV and the XLSX, with the authority and month filters; and the stored figures
+//! behind them, always equal to a count from scratch.
 
 mod helpers;
 
@@ -12,6 +13,7 @@ use centrale::db::Backend;
 use centrale::domain::{Cents, Language};
 use centrale::ordering::{self, routing, LineInput, PlaceOrder};
 use centrale::parties::{self, AddressInput, InstitutionInput, Role};
+use centrale::reports::refresh;
 use chrono::{NaiveDate, TimeZone, Utc};
 use helpers::{
     enterprise_number, issue_client, lot_fixture, product_fixture, spawn_app_with, token, TestApp,
@@ -20,7 +22,9 @@ use serde_json::Value;
 
 on_both_backends!(
     reports_add_up_to_the_cent_everywhere,
-    report_filters_are_validated
+    report_filters_are_validated,
+    stored_figures_always_equal_a_recount,
+    refreshes_never_count_twice
 );
 
 struct History {
@@ -311,7 +315,7 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
     let Some(History { app, s }) = history(backend).await else {
         return;
     };
-    let q = "from=2026-01-01&until=2026-03-31";
+    let q = "from=2026-01&until=2026-03";
 
     // JSON
     let (status, members) = api(&app, &format!("/api/v1/admin/reports/members?{q}")).await;
@@ -508,11 +512,15 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
     assert_eq!(
         b,
         [
-            (reference(2), "delivery".to_owned(), Value::from(2)),
-            (reference(3), "confirmation".to_owned(), Value::Null),
             (reference(6), "overdue".to_owned(), Value::from(6)),
-        ]
+            (reference(3), "confirmation".to_owned(), Value::Null),
+            (reference(2), "delivery".to_owned(), Value::from(2)),
+        ],
+        "newest first"
     );
+    assert_eq!(breaches["data"]["total"], 3);
+    assert_eq!(breaches["from"], "2026-01");
+    assert_eq!(breaches["until"], "2026-03");
 
     // Filters: one authority, one month.
     let (_, cocof) = api(
@@ -530,6 +538,44 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
         ),
         (Some(3), Some(14930), Some(2846), Some(17776))
     );
+    // Each order counts under its institution's authority and under all of them.
+    let (_, iris) = api(
+        &app,
+        &format!("/api/v1/admin/reports/months?{q}&authority=IRISCARE"),
+    )
+    .await;
+    let t = &iris["data"]["total"];
+    assert_eq!(
+        (
+            t["orders"].as_i64(),
+            t["net_cents"].as_i64(),
+            t["vat_cents"].as_i64(),
+            t["gross_cents"].as_i64()
+        ),
+        (Some(1), Some(4500), Some(945), Some(5445)),
+        "O2 alone; with COCOF's three, the total of all"
+    );
+    let (_, vgc) = api(
+        &app,
+        &format!("/api/v1/admin/reports/suppliers?{q}&authority=VGC"),
+    )
+    .await;
+    assert_eq!(vgc["data"]["rows"].as_array().unwrap().len(), 0);
+    let (_, cocof_service) = api(
+        &app,
+        &format!("/api/v1/admin/reports/service?{q}&authority=COCOF"),
+    )
+    .await;
+    assert_eq!(
+        cocof_service["data"]["median_minutes_to_confirmation"], 180,
+        "O1 1 h, O3 30 h, O6 3 h"
+    );
+    let (_, cocof_breaches) = api(
+        &app,
+        &format!("/api/v1/admin/reports/breaches?{q}&authority=COCOF"),
+    )
+    .await;
+    assert_eq!(cocof_breaches["data"]["total"], 2, "O6 and O3");
     let (_, cocof_members) = api(
         &app,
         &format!("/api/v1/admin/reports/members?{q}&authority=COCOF"),
@@ -545,7 +591,7 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
     assert_eq!(iris_ranks["data"]["rows"][0]["offered"], 2, "O2 and O4");
     let (_, february) = api(
         &app,
-        "/api/v1/admin/reports/months?from=2026-02-01&until=2026-02-28",
+        "/api/v1/admin/reports/months?from=2026-02&until=2026-02",
     )
     .await;
     let rows = february["data"]["rows"].as_array().unwrap();
@@ -554,19 +600,20 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
         (rows[0]["orders"].as_i64(), rows[0]["gross_cents"].as_i64()),
         (Some(1), Some(1336))
     );
-    // 12 January 09:00 UTC is 10:00 in Brussels: the order belongs to the 12th, not the 11th.
-    let (_, one_day) = api(
+    // Reports cover whole months: a date stands for the month it falls in.
+    let (_, january) = api(
         &app,
         "/api/v1/admin/reports/months?from=2026-01-12&until=2026-01-12",
     )
     .await;
-    assert_eq!(one_day["data"]["total"]["orders"], 1);
-    let (_, day_before) = api(
+    assert_eq!(january["from"], "2026-01");
+    assert_eq!(january["data"]["total"]["orders"], 2, "O1 and O2");
+    let (_, december) = api(
         &app,
-        "/api/v1/admin/reports/months?from=2026-01-11&until=2026-01-11",
+        "/api/v1/admin/reports/months?from=2025-12&until=2025-12",
     )
     .await;
-    assert_eq!(day_before["data"]["total"]["orders"], 0);
+    assert_eq!(december["data"]["total"]["orders"], 0);
 
     // The page: every figure in the tables.
     app.create_admin("admin@centrale.example", "admin long password")
@@ -667,12 +714,15 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
     assert_eq!(service_table[6][1], "66,7\u{a0}%");
     let breach_table = table_rows(&html, "table-breaches");
     assert_eq!(breach_table.len(), 3);
-    assert_eq!(breach_table[0][0], reference(2));
-    assert_eq!(breach_table[0][2], "Livraison tardive");
-    assert_eq!(breach_table[0][8], "2");
+    assert_eq!(breach_table[2][0], reference(2));
+    assert_eq!(breach_table[2][2], "Livraison tardive");
+    assert_eq!(breach_table[2][8], "2");
     assert_eq!(breach_table[1][5], "30,00");
+    assert!(html.contains(r#"type="month""#));
+    assert!(html.contains(r#"value="2026-01""#));
+    assert!(html.contains("Les rapports couvrent des mois entiers"));
     // Each breach links to the order's page in the back office, read-only there.
-    let breached = breaches["data"]["rows"][0]["order_id"].as_i64().unwrap();
+    let breached = breaches["data"]["rows"][2]["order_id"].as_i64().unwrap();
     let href = format!("/admin/orders/{breached}");
     assert!(html.contains(&format!(r#"<a href="{href}">{}</a>"#, reference(2))));
     let (status, order_page) = app.get_text(&format!("{href}?lang=fr")).await;
@@ -723,6 +773,18 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
         "{csv}"
     );
 
+    let csv = app
+        .get(&format!("/admin/reports/breaches.csv?{q}&lang=fr"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with(&format!("{},", reference(6))), "{csv}");
+    assert!(lines[2].contains(",Confirmation après 24 heures,"), "{csv}");
+    assert!(lines[3].ends_with(",2026-02-02,2"), "{csv}");
+
     // XLSX: one workbook, a sheet per report.
     let response = app
         .get(&format!("/admin/reports/all.xlsx?{q}&lang=fr"))
@@ -738,6 +800,11 @@ async fn reports_add_up_to_the_cent_everywhere(backend: Backend) {
     assert_eq!(rows[1][2], Data::Float(81.70));
     assert_eq!(rows[1][3], Data::Float(16.15));
     assert_eq!(rows[4][4], Data::Float(232.21));
+    let breaches = workbook.worksheet_range("Dépassements").unwrap();
+    let rows: Vec<_> = breaches.rows().collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[3][0], Data::String(reference(2)));
+    assert_eq!(rows[3][8], Data::Float(2.0));
     let products = workbook.worksheet_range("Ventes par produit").unwrap();
     assert_eq!(products.rows().nth(2).unwrap()[5], Data::Float(20.46));
     let response = app
@@ -769,10 +836,14 @@ async fn report_filters_are_validated(backend: Backend) {
     assert_eq!(body["errors"][0]["field"], "authority");
     let (status, _) = api(&app, "/api/v1/admin/reports/nothing").await;
     assert_eq!(status, 404);
-    // Default period: the last twelve months.
+    let (status, body) = api(&app, "/api/v1/admin/reports/months?until=2026-3").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["code"], "report-month-invalid");
+    // Default period: the last twelve months, the current one included.
     let (status, body) = api(&app, "/api/v1/admin/reports/months").await;
     assert_eq!(status, 200);
-    assert_eq!(body["from"], "2025-04-01");
+    assert_eq!(body["from"], "2025-04");
+    assert_eq!(body["until"], "2026-03");
     assert_eq!(body["data"]["rows"].as_array().unwrap().len(), 12);
 
     // Not for other roles.
@@ -794,7 +865,7 @@ async fn report_filters_are_validated(backend: Backend) {
         .await;
     let (status, html) = app.get_text("/admin/reports?from=2026-13-01&lang=nl").await;
     assert_eq!(status, 422);
-    assert!(html.contains("Geef een datum in de vorm JJJJ-MM-DD."));
+    assert!(html.contains("Geef een maand in de vorm JJJJ-MM."));
     assert!(html.contains(r#"value="2026-13-01""#), "the input is kept");
     let (status, _) = app.get_text("/admin/reports/months.pdf").await;
     assert_eq!(status, 404);
@@ -803,4 +874,305 @@ async fn report_filters_are_validated(backend: Backend) {
         .await;
     assert_eq!(status, 422);
     assert!(text.contains("Cette autorité compétente n'existe pas."));
+}
+
+/// Folds in what is pending, then checks the stored figures against a count from scratch.
+async fn consistent(app: &TestApp, step: &'static str) {
+    app.with_conn(move |conn| {
+        refresh::catch_up(conn).expect("refresh");
+        assert!(!refresh::pending(conn).unwrap(), "{step}: nothing pending");
+        let stored = refresh::stored(conn).unwrap();
+        let recount = refresh::recount(conn).unwrap();
+        assert_eq!(stored, recount, "{step}: stored figures equal a recount");
+        assert!(!stored.is_empty(), "{step}");
+    })
+    .await
+}
+
+/// The supplier the order is offered to now.
+async fn holder(app: &TestApp, id: i64) -> i64 {
+    app.with_conn(move |conn| centrale::db::orders::order(conn, id).unwrap().unwrap())
+        .await
+        .current_supplier_id
+        .expect("offered to a supplier")
+}
+
+async fn lot_of_two(app: &TestApp) -> Vec<i64> {
+    let now = app.clock.now_naive();
+    app.with_conn(move |conn| {
+        let lot = lot_fixture(conn, now, "LOT-LIFE", 3);
+        product_fixture(
+            conn,
+            now,
+            &lot,
+            "MASK",
+            "standard",
+            &[Some("1.03"), Some("0.99"), Some("1.07")],
+            &[],
+        );
+        product_fixture(
+            conn,
+            now,
+            &lot,
+            "WIPE",
+            "reduced",
+            &[Some("2.35"), Some("2.15"), Some("2.05")],
+            &[],
+        );
+        lot.suppliers
+    })
+    .await
+}
+
+/// Every step of an order's life moves the stored figures exactly as a recount would.
+async fn stored_figures_always_equal_a_recount(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let s = lot_of_two(&app).await;
+    let a = institution(&app, 811, "COCOF", "active").await;
+    let b = institution(&app, 812, "IRISCARE", "active").await;
+
+    set(&app, 2026, 3, 10, 9, 0);
+    let o1 = place(&app, a, &[("MASK", 7), ("WIPE", 3)]).await;
+    consistent(&app, "placed").await;
+    set(&app, 2026, 3, 10, 9, 30);
+    accept(&app, o1, s[0]).await;
+    consistent(&app, "confirmed").await;
+
+    let o2 = place(&app, b, &[("MASK", 11), ("WIPE", 5)]).await;
+    decline(&app, o2, s[0]).await;
+    let state = app.state.clone();
+    let due = state.calendar.add_working_days(app.clock.today(), 3);
+    let s1 = s[1];
+    let remainder = app
+        .with_conn(move |conn| {
+            routing::accept_partially(
+                conn,
+                &state.ordering(),
+                o2,
+                s1,
+                due,
+                &["WIPE".to_owned()],
+                "supplier",
+            )
+            .expect("partly accepted")
+            .expect("a remainder")
+        })
+        .await;
+    consistent(&app, "partly accepted").await;
+    accept(&app, remainder, holder(&app, remainder).await).await;
+    consistent(&app, "remainder confirmed").await;
+
+    set(&app, 2026, 3, 12, 10, 0);
+    let state = app.state.clone();
+    let s0 = s[0];
+    app.with_conn(move |conn| {
+        routing::ship(
+            conn,
+            &state.ordering(),
+            o1,
+            s0,
+            day(2026, 3, 12),
+            Some("bpost"),
+            None,
+            "supplier",
+        )
+        .expect("shipped")
+    })
+    .await;
+    consistent(&app, "shipped").await;
+    set(&app, 2026, 3, 25, 10, 0);
+    deliver(&app, o1, s[0], day(2026, 3, 25)).await;
+    consistent(&app, "delivered late").await;
+
+    let state = app.state.clone();
+    app.with_conn(move |conn| {
+        let ctx = state.ordering();
+        ordering::cancel(conn, &ctx, &Principal::system("test"), o2).expect("requested");
+        routing::answer_cancellation(conn, &ctx, o2, s1, true, "supplier").expect("cancelled")
+    })
+    .await;
+    consistent(&app, "cancelled after confirmation").await;
+
+    let o3 = place(&app, a, &[("MASK", 2)]).await;
+    set(&app, 2026, 3, 26, 11, 0);
+    sweep(&app).await;
+    consistent(&app, "timed out and flagged").await;
+    set(&app, 2026, 3, 26, 12, 0);
+    accept(&app, o3, holder(&app, o3).await).await;
+
+    let o4 = place(&app, b, &[("WIPE", 1)]).await;
+    let state = app.state.clone();
+    app.with_conn(move |conn| {
+        ordering::cancel(conn, &state.ordering(), &Principal::system("test"), o4)
+            .expect("cancelled")
+    })
+    .await;
+    consistent(&app, "late confirmation, cancelled before confirmation").await;
+
+    // The API shows what was stored: O1 delivered late, O2's kept lines cancelled with it,
+    // its remainder confirmed and overdue, O3 confirmed after the 24-hour flag.
+    let (_, months) = api(
+        &app,
+        "/api/v1/admin/reports/months?from=2026-03&until=2026-03",
+    )
+    .await;
+    assert_eq!(months["data"]["total"]["orders"], 3, "{months}");
+    let (_, service) = api(
+        &app,
+        "/api/v1/admin/reports/service?from=2026-03&until=2026-03",
+    )
+    .await;
+    assert_eq!(service["data"]["delivered"], 1);
+    assert_eq!(service["data"]["delivered_on_time"], 0);
+    let (_, breaches) = api(
+        &app,
+        "/api/v1/admin/reports/breaches?from=2026-03&until=2026-03",
+    )
+    .await;
+    let kinds: Vec<(i64, String)> = breaches["data"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["order_id"].as_i64().unwrap(),
+                r["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (o3, "confirmation".to_owned()),
+            (remainder, "overdue".to_owned()),
+            (o1, "delivery".to_owned())
+        ],
+        "{breaches}"
+    );
+    assert_eq!(breaches["data"]["total"], 3);
+
+    // The downloads walk every breach a page at a time; the page shows the newest.
+    let state = app.state.clone();
+    let (walked, first) = app
+        .with_conn(move |conn| {
+            let today = state.clock.today();
+            let filters =
+                centrale::reports::Filters::parse(Some("2026-03"), Some("2026-03"), None, today)
+                    .unwrap();
+            let limit = chrono::Duration::hours(24);
+            let mut walked = Vec::new();
+            centrale::reports::queries::for_each_breach(
+                conn,
+                &filters,
+                today,
+                &state.calendar,
+                limit,
+                1,
+                &mut |chunk| {
+                    walked.push(
+                        chunk
+                            .iter()
+                            .map(|b| (b.order_id, b.kind.clone()))
+                            .collect::<Vec<_>>(),
+                    );
+                    Ok(())
+                },
+            )
+            .unwrap();
+            let first = centrale::reports::queries::load(
+                conn,
+                &filters,
+                today,
+                &state.calendar,
+                limit,
+                Some(1),
+            )
+            .unwrap();
+            (walked, first.service)
+        })
+        .await;
+    assert_eq!(
+        walked,
+        [
+            vec![(o3, "confirmation".to_owned())],
+            vec![(remainder, "overdue".to_owned())],
+            vec![(o1, "delivery".to_owned())]
+        ]
+    );
+    assert_eq!(first.breaches.len(), 1);
+    assert_eq!(first.breaches[0].order_id, o3);
+    assert_eq!(first.breaches_total, 3);
+}
+
+/// Refreshing twice, at once from several connections, or after every order was logged
+/// again, never counts anything twice.
+async fn refreshes_never_count_twice(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let s = lot_of_two(&app).await;
+    let a = institution(&app, 821, "COCOF", "active").await;
+    let b = institution(&app, 822, "VGC", "active").await;
+    set(&app, 2026, 3, 10, 9, 0);
+    for n in 0..12 {
+        let who = if n % 2 == 0 { a } else { b };
+        let id = place(&app, who, &[("MASK", n + 1), ("WIPE", 2)]).await;
+        match n % 4 {
+            0 => accept(&app, id, s[0]).await,
+            1 => decline(&app, id, s[0]).await,
+            2 => {
+                decline(&app, id, s[0]).await;
+                accept(&app, id, s[1]).await;
+            }
+            _ => {}
+        }
+    }
+    let pool = app.pool.clone();
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().expect("connection");
+                let mut refreshed = 0;
+                loop {
+                    match refresh::refresh(&mut conn, 3).expect("refresh") {
+                        0 => break refreshed,
+                        n => refreshed += n,
+                    }
+                }
+            })
+        })
+        .collect();
+    let refreshed: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert!(refreshed >= 12, "every order refreshed at least once");
+    consistent(&app, "concurrent refreshes").await;
+    let before = app.with_conn(|conn| refresh::stored(conn).unwrap()).await;
+    let (_, months) = api(
+        &app,
+        "/api/v1/admin/reports/months?from=2026-03&until=2026-03",
+    )
+    .await;
+    assert_eq!(months["data"]["total"]["orders"], 6, "{months}");
+
+    // Nothing pending: a refresh does nothing. Every order logged again (twice): the figures
+    // stay put.
+    let again = app
+        .with_conn(|conn| {
+            let nothing = refresh::refresh(conn, 100).unwrap();
+            use diesel::RunQueryDsl;
+            let sql = "INSERT INTO report_changes (order_id) SELECT id FROM orders";
+            centrale::with_conn!(conn, |c| {
+                diesel::sql_query(sql).execute(c).unwrap();
+                diesel::sql_query(sql).execute(c).unwrap()
+            });
+            (nothing, refresh::catch_up(conn).unwrap())
+        })
+        .await;
+    assert_eq!(again.0, 0);
+    assert_eq!(again.1, 12, "each order once, however often it was logged");
+    let after = app.with_conn(|conn| refresh::stored(conn).unwrap()).await;
+    assert_eq!(before, after);
+    consistent(&app, "every order logged again").await;
 }

@@ -294,6 +294,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     feed_sequence,
     webhook_deliveries,
     catalogue_imports,
+    report_changes,
+    report_state,
+    report_order_facts,
+    report_sales,
+    report_product_sales,
+    report_offers,
+    report_service,
+    report_confirmation_minutes,
 );
 
 diesel::table! {
@@ -433,5 +441,97 @@ diesel::table! {
         fingerprint -> Text,
         status -> Text,
         applied_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    report_changes (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_state (id) {
+        id -> Integer,
+        orders_refreshed -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_order_facts (order_id) {
+        order_id -> BigInt,
+        month -> Integer,
+        authority_id -> BigInt,
+        placed_at -> Timestamp,
+        lot_id -> BigInt,
+        supplier_id -> Nullable<BigInt>,
+        in_sales -> Bool,
+        counted -> Bool,
+        confirm_minutes -> Nullable<BigInt>,
+        confirm_whole -> Bool,
+        flagged -> Bool,
+        delivered -> Bool,
+        on_time -> Bool,
+        open_due -> Nullable<Date>,
+        watch -> Bool,
+        offers -> Text,
+    }
+}
+
+diesel::table! {
+    report_sales (authority_id, month, lot_id, supplier_id, vat_rate_bp) {
+        authority_id -> BigInt,
+        month -> Integer,
+        lot_id -> BigInt,
+        supplier_id -> BigInt,
+        vat_rate_bp -> Integer,
+        orders -> BigInt,
+        quantity -> BigInt,
+        net_cents -> BigInt,
+        vat_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_product_sales (authority_id, product_id, vat_rate_bp, month) {
+        authority_id -> BigInt,
+        product_id -> BigInt,
+        vat_rate_bp -> Integer,
+        month -> Integer,
+        quantity -> BigInt,
+        net_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_offers (authority_id, month, supplier_id, rank, outcome) {
+        authority_id -> BigInt,
+        month -> Integer,
+        supplier_id -> BigInt,
+        rank -> Integer,
+        outcome -> Text,
+        offers -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_service (authority_id, month) {
+        authority_id -> BigInt,
+        month -> Integer,
+        counted -> BigInt,
+        confirmed -> BigInt,
+        delivered -> BigInt,
+        on_time -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_confirmation_minutes (authority_id, minutes, month) {
+        authority_id -> BigInt,
+        minutes -> BigInt,
+        month -> Integer,
+        orders -> BigInt,
+        whole_minutes -> BigInt,
     }
 }

@@ -8,23 +8,31 @@
 //! accepted order keeps the accepted lines and its remainder order (`parent_order_id`)
 //! carries the others, so each line counts once, in whichever order was confirmed. VAT is
 //! computed per order and per rate exactly as the order documents state it, so the totals
-//! match the orders to the cent. Months and the date filter use the Brussels date on which
-//! the order was placed (a remainder keeps its original's placing time).
+//! match the orders to the cent.
+//!
+//! Reports cover whole months: the Brussels month in which the order was placed (a remainder
+//! keeps its original's placing time). The figures are stored per month and competent
+//! authority and kept up to date as orders change ([`refresh`]), so a report reads a few
+//! thousand stored rows whatever the number of orders ([`queries`]).
 
 pub mod charts;
+pub mod facts;
+pub mod filters;
 pub mod queries;
+pub mod refresh;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::domain::vat::{compute_totals, PricedLine, VatRate};
+pub use filters::{months_between, Filters, Month};
+
+use crate::domain::vat::VatRate;
 use crate::domain::working_days::BelgianCalendar;
 use crate::domain::{Cents, Language, MoneyError};
 use crate::export::{Cell, Table};
-use crate::validation::ValidationErrors;
 
 /// Order statuses whose amounts count as sales.
 pub const SALES_STATUSES: [&str; 4] = [
@@ -46,138 +54,32 @@ pub const REPORTS: [&str; 8] = [
     "breaches",
 ];
 
-/// Longest period a report may cover: a safeguard against accidental full-history scans
-/// through the web page, wide enough for every real question.
-pub const MAX_RANGE_DAYS: i64 = 3660;
+/// How many breaches the page and the API show, newest first; the downloads list them all.
+pub const BREACH_PAGE: usize = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Filters {
-    pub from: NaiveDate,
-    pub until: NaiveDate,
-    /// A competent authority's code; `None` for all.
-    pub authority: Option<String>,
-}
-
-impl Filters {
-    /// The last twelve months up to `today`, from the first day of the month eleven months
-    /// back.
-    pub fn default_for(today: NaiveDate) -> Filters {
-        Filters {
-            from: first_of_month_back(today, 11),
-            until: today,
-            authority: None,
-        }
-    }
-
-    /// Reads the query string: ISO dates (empty means the default), an authority code
-    /// (checked against the known codes by the caller). Errors are keyed by field.
-    pub fn parse(
-        from: Option<&str>,
-        until: Option<&str>,
-        authority: Option<&str>,
-        today: NaiveDate,
-    ) -> Result<Filters, ValidationErrors> {
-        let defaults = Filters::default_for(today);
-        let mut errors = ValidationErrors::new();
-        let mut date = |field: &str, value: Option<&str>, default: NaiveDate| match value
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            None => Some(default),
-            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(day) if (1900..=9000).contains(&day.year()) => Some(day),
-                _ => {
-                    errors.add(field, "report-date-invalid", "a date as YYYY-MM-DD");
-                    None
-                }
-            },
-        };
-        let from = date("from", from, defaults.from);
-        let until = date("until", until, defaults.until);
-        if let (Some(from), Some(until)) = (from, until) {
-            if from > until {
-                errors.add(
-                    "until",
-                    "report-range-reversed",
-                    "the end date comes before the start date",
-                );
-            } else if (until - from).num_days() > MAX_RANGE_DAYS {
-                errors.add(
-                    "until",
-                    "report-range-too-long",
-                    format!("at most {MAX_RANGE_DAYS} days"),
-                );
-            }
-        }
-        let authority = authority
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned);
-        if authority.as_ref().is_some_and(|a| a.len() > 40) {
-            errors.add(
-                "authority",
-                "report-authority-unknown",
-                "no such competent authority",
-            );
-        }
-        errors.into_result()?;
-        Ok(Filters {
-            from: from.unwrap_or(defaults.from),
-            until: until.unwrap_or(defaults.until),
-            authority,
-        })
-    }
-
-    /// The UTC instants bounding the period: from midnight in Brussels on `from` (inclusive)
-    /// to midnight after `until` (exclusive).
-    pub fn window(&self) -> (NaiveDateTime, NaiveDateTime) {
-        (
-            crate::clock::brussels_day_start_utc(self.from),
-            crate::clock::brussels_day_start_utc(self.until.succ_opt().unwrap_or(self.until)),
-        )
-    }
-}
-
-fn first_of_month_back(day: NaiveDate, months: u32) -> NaiveDate {
-    let index = day.year() * 12 + day.month0() as i32 - months as i32;
-    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(day)
-}
-
-/// The month (`2026-03`) of an instant, in Brussels.
-pub fn month_of(instant: NaiveDateTime) -> String {
-    let day = crate::clock::brussels_date(DateTime::<Utc>::from_naive_utc_and_offset(instant, Utc));
-    format!("{:04}-{:02}", day.year(), day.month())
-}
-
-/// Every month the period touches, in order, so months without orders show as zero.
-pub fn months_between(from: NaiveDate, until: NaiveDate) -> Vec<String> {
-    let mut months = Vec::new();
-    let (mut year, mut month) = (from.year(), from.month());
-    while (year, month) <= (until.year(), until.month()) {
-        months.push(format!("{year:04}-{month:02}"));
-        if month == 12 {
-            year += 1;
-            month = 1;
-        } else {
-            month += 1;
-        }
-    }
-    months
-}
-
-/// The middle value (the mean of the two middle ones for an even count), rounded down to the
-/// whole minute; `None` without values.
-pub fn median(values: &mut [i64]) -> Option<i64> {
-    if values.is_empty() {
+/// The middle value of values given as (value, how many times), in increasing order of
+/// value: the mean of the two middle ones for an even count, rounded down; `None` without
+/// values.
+pub fn median_of_counts(counts: &[(i64, i64)]) -> Option<i64> {
+    let total: i64 = counts.iter().map(|(_, n)| (*n).max(0)).sum();
+    if total == 0 {
         return None;
     }
-    values.sort_unstable();
-    let middle = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[middle]
-    } else {
-        (values[middle - 1] + values[middle]).div_euclid(2)
-    })
+    // The values at (0-based) positions (total - 1) / 2 and total / 2.
+    let (low_at, high_at) = ((total - 1) / 2, total / 2);
+    let (mut low, mut high) = (None, None);
+    let mut seen = 0;
+    for (value, n) in counts {
+        seen += (*n).max(0);
+        if low.is_none() && seen > low_at {
+            low = Some(*value);
+        }
+        if seen > high_at {
+            high = Some(*value);
+            break;
+        }
+    }
+    Some((low? + high?).div_euclid(2))
 }
 
 /// `part / whole` as an exact decimal; `None` when there is nothing to divide.
@@ -202,68 +104,6 @@ pub fn working_days_late(
 
 fn add(a: Cents, b: Cents) -> Result<Cents, MoneyError> {
     a.checked_add(b).ok_or(MoneyError::Overflow)
-}
-
-// ---------------------------------------------------------------------------------------
-// What the database hands over (one row per order and VAT rate, per product and rate, ...).
-
-/// The net amount of one order at one VAT rate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRateSum {
-    pub order_id: i64,
-    pub placed_at: NaiveDateTime,
-    pub lot_id: i64,
-    pub supplier_id: Option<i64>,
-    pub rate_basis_points: i32,
-    pub quantity: i64,
-    pub net: Cents,
-}
-
-/// One order's totals as its documents state them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderFigures {
-    pub order_id: i64,
-    pub placed_at: NaiveDateTime,
-    pub lot_id: i64,
-    pub supplier_id: Option<i64>,
-    pub quantity: i64,
-    pub net: Cents,
-    pub vat: Cents,
-    pub gross: Cents,
-}
-
-/// Rounds VAT per order and per rate with the domain's rule. Rows must come grouped by
-/// order (any order of rates).
-pub fn order_figures(rows: &[OrderRateSum]) -> Result<Vec<OrderFigures>, MoneyError> {
-    let mut by_order: BTreeMap<i64, (Vec<PricedLine>, &OrderRateSum, i64)> = BTreeMap::new();
-    for row in rows {
-        let rate = VatRate::from_basis_points(row.rate_basis_points.max(0) as u32)
-            .map_err(|_| MoneyError::Overflow)?;
-        let entry = by_order.entry(row.order_id).or_insert((Vec::new(), row, 0));
-        // The line sums are already net amounts: a quantity of one keeps them exact.
-        entry.0.push(PricedLine {
-            unit_price: row.net,
-            quantity: 1,
-            vat_rate: rate,
-        });
-        entry.2 += row.quantity;
-    }
-    by_order
-        .into_values()
-        .map(|(lines, first, quantity)| {
-            let totals = compute_totals(&lines)?;
-            Ok(OrderFigures {
-                order_id: first.order_id,
-                placed_at: first.placed_at,
-                lot_id: first.lot_id,
-                supplier_id: first.supplier_id,
-                quantity,
-                net: totals.net,
-                vat: totals.vat_total,
-                gross: totals.gross,
-            })
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -296,18 +136,29 @@ impl Amounts {
         gross_cents: Cents::ZERO,
     };
 
-    fn add_order(&mut self, order: &OrderFigures) -> Result<(), MoneyError> {
-        self.orders += 1;
-        self.net_cents = add(self.net_cents, order.net)?;
-        self.vat_cents = add(self.vat_cents, order.vat)?;
-        self.gross_cents = add(self.gross_cents, order.gross)?;
+    /// Orders with their net and VAT (each order's VAT as its documents state it).
+    pub fn new(orders: i64, net: Cents, vat: Cents) -> Result<Amounts, MoneyError> {
+        Ok(Amounts {
+            orders,
+            net_cents: net,
+            vat_cents: vat,
+            gross_cents: add(net, vat)?,
+        })
+    }
+
+    fn add(&mut self, other: &Amounts) -> Result<(), MoneyError> {
+        self.orders += other.orders;
+        self.net_cents = add(self.net_cents, other.net_cents)?;
+        self.vat_cents = add(self.vat_cents, other.vat_cents)?;
+        self.gross_cents = add(self.gross_cents, other.gross_cents)?;
         Ok(())
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MonthRow {
-    pub month: String,
+    #[schema(value_type = String, example = "2026-03")]
+    pub month: Month,
     #[serde(flatten)]
     pub amounts: Amounts,
 }
@@ -383,7 +234,7 @@ pub struct SupplierRow {
     pub sales: Amounts,
 }
 
-/// One order as the service-level report reads it.
+/// One order as the list of breaches reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderTimes {
     pub order_id: i64,
@@ -433,7 +284,10 @@ pub struct ServiceLevels {
     pub delivered_on_time: i64,
     #[schema(value_type = Option<String>)]
     pub delivered_on_time_share: Option<Decimal>,
+    /// The newest breaches (all of them in downloads), newest first.
     pub breaches: Vec<Breach>,
+    /// How many breaches the period has in all.
+    pub breaches_total: i64,
 }
 
 /// Every report for one set of filters.
@@ -461,19 +315,20 @@ fn ser_opt_decimal<S: serde::Serializer>(value: &Option<Decimal>, s: S) -> Resul
 /// Sales per month (every month of the period, zeros included) and their total.
 pub fn monthly(
     filters: &Filters,
-    orders: &[OrderFigures],
+    sales: &[(Month, Amounts)],
 ) -> Result<(Vec<MonthRow>, Amounts), MoneyError> {
-    let mut by_month: BTreeMap<String, Amounts> = months_between(filters.from, filters.until)
+    let mut by_month: BTreeMap<Month, Amounts> = filters
+        .months()
         .into_iter()
         .map(|m| (m, Amounts::ZERO))
         .collect();
     let mut total = Amounts::ZERO;
-    for order in orders {
+    for (month, amounts) in sales {
         by_month
-            .entry(month_of(order.placed_at))
+            .entry(*month)
             .or_insert(Amounts::ZERO)
-            .add_order(order)?;
-        total.add_order(order)?;
+            .add(amounts)?;
+        total.add(amounts)?;
     }
     Ok((
         by_month
@@ -484,28 +339,23 @@ pub fn monthly(
     ))
 }
 
-/// Per lot: exact sums of the per-order figures (an order belongs to one lot).
+/// Per lot: sales and quantities, largest first.
 pub fn per_lot(
-    orders: &[OrderFigures],
+    sales: &[(i64, i64, Amounts)],
     lots: &BTreeMap<i64, (String, String, String)>,
-) -> Result<Vec<LotRow>, MoneyError> {
-    let mut by_lot: BTreeMap<i64, (Amounts, i64)> = BTreeMap::new();
-    for order in orders {
-        let entry = by_lot.entry(order.lot_id).or_insert((Amounts::ZERO, 0));
-        entry.0.add_order(order)?;
-        entry.1 += order.quantity;
-    }
-    let mut rows: Vec<LotRow> = by_lot
-        .into_iter()
-        .map(|(lot_id, (amounts, quantity))| {
-            let (reference, title_fr, title_nl) = lots.get(&lot_id).cloned().unwrap_or_default();
+) -> Vec<LotRow> {
+    let mut rows: Vec<LotRow> = sales
+        .iter()
+        .filter(|(_, quantity, amounts)| *quantity != 0 || amounts.orders != 0)
+        .map(|(lot_id, quantity, amounts)| {
+            let (reference, title_fr, title_nl) = lots.get(lot_id).cloned().unwrap_or_default();
             LotRow {
-                lot_id,
+                lot_id: *lot_id,
                 reference,
                 title_fr,
                 title_nl,
-                quantity,
-                amounts,
+                quantity: *quantity,
+                amounts: amounts.clone(),
             }
         })
         .collect();
@@ -515,7 +365,7 @@ pub fn per_lot(
             .cmp(&a.amounts.gross_cents)
             .then(a.reference.cmp(&b.reference))
     });
-    Ok(rows)
+    rows
 }
 
 /// A product's net per VAT rate, as grouped by the database.
@@ -561,7 +411,7 @@ pub fn per_product(rows: &[ProductRateSum]) -> Result<Vec<ProductRow>, MoneyErro
     Ok(products)
 }
 
-/// Offers counted by supplier, rank and outcome.
+/// Offers counted by supplier, rank and outcome (`None` while open).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferCount {
     pub supplier_id: i64,
@@ -574,12 +424,12 @@ pub struct OfferCount {
 /// with each supplier's sales.
 pub fn cascade(
     offers: &[OfferCount],
-    orders: &[OrderFigures],
+    supplier_sales: &BTreeMap<i64, Amounts>,
     supplier_names: &BTreeMap<i64, String>,
-) -> Result<(Vec<RankRow>, Vec<SupplierRow>), MoneyError> {
+) -> (Vec<RankRow>, Vec<SupplierRow>) {
     let mut ranks: BTreeMap<i32, Outcomes> = (1..=5).map(|r| (r, Outcomes::default())).collect();
     let mut suppliers: BTreeMap<i64, (Outcomes, Amounts)> = BTreeMap::new();
-    for offer in offers {
+    for offer in offers.iter().filter(|o| o.count != 0) {
         ranks
             .entry(offer.rank)
             .or_default()
@@ -590,14 +440,11 @@ pub fn cascade(
             .0
             .count(offer.outcome.as_deref(), offer.count);
     }
-    for order in orders {
-        if let Some(supplier) = order.supplier_id {
-            suppliers
-                .entry(supplier)
-                .or_insert((Outcomes::default(), Amounts::ZERO))
-                .1
-                .add_order(order)?;
-        }
+    for (supplier, sales) in supplier_sales.iter().filter(|(_, s)| s.orders != 0) {
+        suppliers
+            .entry(*supplier)
+            .or_insert((Outcomes::default(), Amounts::ZERO))
+            .1 = sales.clone();
     }
     let ranks = ranks
         .into_iter()
@@ -625,7 +472,7 @@ pub fn cascade(
             .cmp(&a.sales.gross_cents)
             .then(a.name.cmp(&b.name))
     });
-    Ok((ranks, suppliers))
+    (ranks, suppliers)
 }
 
 fn brussels_day(instant: NaiveDateTime) -> NaiveDate {
@@ -638,92 +485,112 @@ fn hours(minutes: i64) -> Decimal {
         .normalize()
 }
 
-/// Confirmation within 24 hours, median time to confirmation, delivery within the promised
-/// working days, and the list of breaches (oldest first).
+/// The service figures of a period, summed over its months.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServiceTotals {
+    pub counted: i64,
+    pub delivered: i64,
+    pub delivered_on_time: i64,
+}
+
+/// How many orders were confirmed after a number of whole minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinutesCount {
+    pub minutes: i64,
+    pub orders: i64,
+    /// Of which confirmed after exactly that many minutes (no seconds more).
+    pub whole: i64,
+}
+
+/// Confirmation within the limit, median time to confirmation, delivery within the promised
+/// working days. `histogram` comes in increasing order of minutes.
 pub fn service_levels(
-    orders: &[OrderTimes],
-    calendar: &BelgianCalendar,
+    totals: ServiceTotals,
+    histogram: &[MinutesCount],
     confirmation_limit: Duration,
-    today: NaiveDate,
 ) -> ServiceLevels {
-    let mut considered = 0;
-    let mut within = 0;
-    let mut minutes = Vec::new();
-    let mut delivered = 0;
-    let mut on_time = 0;
-    let mut breaches = Vec::new();
-    for order in orders {
-        let cancelled_unconfirmed = order.status == "cancelled" && order.confirmed_at.is_none();
-        if cancelled_unconfirmed {
-            continue;
-        }
-        let waited = order.confirmed_at.map(|at| at - order.placed_at);
-        let settled =
-            waited.is_some() || order.status == "unfulfilled" || order.breach_at.is_some();
-        if settled {
-            considered += 1;
-        }
-        if let Some(waited) = waited {
-            minutes.push(waited.num_minutes());
-            if waited <= confirmation_limit {
-                within += 1;
-            }
-        }
-        let late_confirmation =
-            order.breach_at.is_some() || waited.is_some_and(|w| w > confirmation_limit);
-        let breach = |kind: &str, delivered_on: Option<NaiveDate>, late: Option<u32>| Breach {
-            order_id: order.order_id,
-            reference: order.reference.clone(),
-            institution: order.institution.clone(),
-            kind: kind.to_owned(),
-            placed_at: order.placed_at,
-            confirmed_at: order.confirmed_at,
-            delivery_due: order.delivery_due,
-            delivered_on,
-            hours_to_confirmation: waited.map(|w| hours(w.num_minutes())),
-            working_days_late: late,
-        };
-        if late_confirmation {
-            breaches.push(breach("confirmation", None, None));
-        }
-        if let Some(at) = order.delivered_at {
-            delivered += 1;
-            let day = brussels_day(at);
-            if day <= order.delivery_due {
-                on_time += 1;
-            } else {
-                let late = working_days_late(calendar, order.delivery_due, day);
-                breaches.push(breach("delivery", Some(day), Some(late)));
-            }
-        } else if matches!(
-            order.status.as_str(),
-            "confirmed" | "shipped" | "cancellation_requested"
-        ) && order.delivery_due < today
-        {
-            let late = working_days_late(calendar, order.delivery_due, today);
-            breaches.push(breach("overdue", None, Some(late)));
-        }
-    }
-    breaches.sort_by(|a, b| {
-        a.placed_at
-            .cmp(&b.placed_at)
-            .then(a.order_id.cmp(&b.order_id))
-            .then(a.kind.cmp(&b.kind))
-    });
-    let confirmed = minutes.len() as i64;
-    let median_minutes = median(&mut minutes);
+    let limit = confirmation_limit.num_minutes();
+    // Within a limit of L whole minutes: less than L minutes, or exactly L.
+    let within: i64 = histogram
+        .iter()
+        .map(|h| match h.minutes.cmp(&limit) {
+            std::cmp::Ordering::Less => h.orders,
+            std::cmp::Ordering::Equal => h.whole,
+            std::cmp::Ordering::Greater => 0,
+        })
+        .sum();
+    let confirmed: i64 = histogram.iter().map(|h| h.orders).sum();
+    let counts: Vec<(i64, i64)> = histogram.iter().map(|h| (h.minutes, h.orders)).collect();
+    let median_minutes = median_of_counts(&counts);
     ServiceLevels {
-        orders_considered: considered,
+        orders_considered: totals.counted,
         confirmed_within_24h: within,
-        confirmed_within_24h_share: share(within, considered),
+        confirmed_within_24h_share: share(within, totals.counted),
         confirmed,
         median_minutes_to_confirmation: median_minutes,
         median_hours_to_confirmation: median_minutes.map(hours),
-        delivered,
-        delivered_on_time: on_time,
-        delivered_on_time_share: share(on_time, delivered),
-        breaches,
+        delivered: totals.delivered,
+        delivered_on_time: totals.delivered_on_time,
+        delivered_on_time_share: share(totals.delivered_on_time, totals.delivered),
+        breaches: Vec::new(),
+        breaches_total: 0,
     }
+}
+
+/// One order's breaches: confirmed late (or flagged), delivered late, or overdue today.
+pub fn breaches_of(
+    order: &OrderTimes,
+    calendar: &BelgianCalendar,
+    confirmation_limit: Duration,
+    today: NaiveDate,
+) -> Vec<Breach> {
+    let mut breaches = Vec::new();
+    if order.status == "cancelled" && order.confirmed_at.is_none() {
+        return breaches;
+    }
+    let waited = order.confirmed_at.map(|at| at - order.placed_at);
+    let late_confirmation =
+        order.breach_at.is_some() || waited.is_some_and(|w| w > confirmation_limit);
+    let breach = |kind: &str, delivered_on: Option<NaiveDate>, late: Option<u32>| Breach {
+        order_id: order.order_id,
+        reference: order.reference.clone(),
+        institution: order.institution.clone(),
+        kind: kind.to_owned(),
+        placed_at: order.placed_at,
+        confirmed_at: order.confirmed_at,
+        delivery_due: order.delivery_due,
+        delivered_on,
+        hours_to_confirmation: waited.map(|w| hours(w.num_minutes())),
+        working_days_late: late,
+    };
+    if late_confirmation {
+        breaches.push(breach("confirmation", None, None));
+    }
+    if let Some(at) = order.delivered_at {
+        let day = brussels_day(at);
+        if day > order.delivery_due {
+            let late = working_days_late(calendar, order.delivery_due, day);
+            breaches.push(breach("delivery", Some(day), Some(late)));
+        }
+    } else if matches!(
+        order.status.as_str(),
+        "confirmed" | "shipped" | "cancellation_requested"
+    ) && order.delivery_due < today
+    {
+        let late = working_days_late(calendar, order.delivery_due, today);
+        breaches.push(breach("overdue", None, Some(late)));
+    }
+    breaches
+}
+
+/// Newest first; an order's breaches in the order confirmation, delivery, overdue.
+pub fn sort_breaches(breaches: &mut [Breach]) {
+    breaches.sort_by(|a, b| {
+        b.placed_at
+            .cmp(&a.placed_at)
+            .then(b.order_id.cmp(&a.order_id))
+            .then(a.kind.cmp(&b.kind))
+    });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -788,7 +655,7 @@ pub fn table(
                 ]);
             };
             for row in &reports.months {
-                push(row.month.clone(), &row.amounts);
+                push(row.month.to_string(), &row.amounts);
             }
             push(t("report-total"), &reports.months_total);
             table
@@ -936,42 +803,54 @@ pub fn table(
             table
         }
         "breaches" => {
-            let mut table = Table::new(
-                t("report-breaches-sheet"),
-                headers(&[
-                    "report-col-order",
-                    "report-col-institution",
-                    "report-col-kind",
-                    "report-col-placed",
-                    "report-col-confirmed",
-                    "report-col-hours",
-                    "report-col-due",
-                    "report-col-delivered",
-                    "report-col-days-late",
-                ]),
-            );
+            let (name, headers) = breach_sheet(t);
+            let mut table = Table::new(name, headers);
             for b in &reports.service.breaches {
-                table.push(vec![
-                    Cell::text(&b.reference),
-                    Cell::text(&b.institution),
-                    Cell::text(t(&format!("report-kind-{}", b.kind))),
-                    Cell::DateTime(b.placed_at),
-                    b.confirmed_at.map(Cell::DateTime).unwrap_or(Cell::Empty),
-                    b.hours_to_confirmation
-                        .map(Cell::Decimal)
-                        .unwrap_or(Cell::Empty),
-                    Cell::Date(b.delivery_due),
-                    b.delivered_on.map(Cell::Date).unwrap_or(Cell::Empty),
-                    b.working_days_late
-                        .map(|d| Cell::Integer(i64::from(d)))
-                        .unwrap_or(Cell::Empty),
-                ]);
+                table.push(breach_row(b, &t(&format!("report-kind-{}", b.kind))));
             }
             table
         }
         _ => return None,
     };
     Some(table)
+}
+
+/// The name and headers of the list of breaches as a table.
+pub fn breach_sheet(t: &dyn Fn(&str) -> String) -> (String, Vec<String>) {
+    let headers = [
+        "report-col-order",
+        "report-col-institution",
+        "report-col-kind",
+        "report-col-placed",
+        "report-col-confirmed",
+        "report-col-hours",
+        "report-col-due",
+        "report-col-delivered",
+        "report-col-days-late",
+    ];
+    (
+        t("report-breaches-sheet"),
+        headers.iter().map(|k| t(k)).collect(),
+    )
+}
+
+/// One breach as a row of that table; `kind` is the kind in words.
+pub fn breach_row(b: &Breach, kind: &str) -> Vec<Cell> {
+    vec![
+        Cell::text(&b.reference),
+        Cell::text(&b.institution),
+        Cell::text(kind),
+        Cell::DateTime(b.placed_at),
+        b.confirmed_at.map(Cell::DateTime).unwrap_or(Cell::Empty),
+        b.hours_to_confirmation
+            .map(Cell::Decimal)
+            .unwrap_or(Cell::Empty),
+        Cell::Date(b.delivery_due),
+        b.delivered_on.map(Cell::Date).unwrap_or(Cell::Empty),
+        b.working_days_late
+            .map(|d| Cell::Integer(i64::from(d)))
+            .unwrap_or(Cell::Empty),
+    ]
 }
 
 /// The JSON body of one report.
@@ -991,10 +870,14 @@ pub fn json(reports: &Reports, name: &str) -> Option<serde_json::Value> {
             let mut value = json!(reports.service);
             if let Some(object) = value.as_object_mut() {
                 object.remove("breaches");
+                object.remove("breaches_total");
             }
             value
         }
-        "breaches" => json!({ "rows": reports.service.breaches }),
+        "breaches" => json!({
+            "rows": reports.service.breaches,
+            "total": reports.service.breaches_total,
+        }),
         _ => return None,
     };
     Some(json!({
@@ -1019,96 +902,17 @@ mod tests {
     }
 
     #[test]
-    fn filters_default_to_the_last_twelve_months() {
-        let f = Filters::parse(None, Some(""), None, d(2026, 3, 10)).unwrap();
-        assert_eq!(f.from, d(2025, 4, 1));
-        assert_eq!(f.until, d(2026, 3, 10));
-        assert_eq!(f.authority, None);
-        assert_eq!(first_of_month_back(d(2026, 1, 31), 11), d(2025, 2, 1));
-    }
-
-    #[test]
-    fn filters_refuse_bad_dates_and_reversed_ranges() {
-        let e = Filters::parse(Some("2026-13-01"), Some("x"), None, d(2026, 3, 10)).unwrap_err();
-        let fields: Vec<_> = e
-            .errors
-            .iter()
-            .map(|e| (e.field.as_str(), e.code.as_str()))
-            .collect();
-        assert_eq!(
-            fields,
-            [
-                ("from", "report-date-invalid"),
-                ("until", "report-date-invalid")
-            ]
-        );
-        let e = Filters::parse(Some("2026-03-02"), Some("2026-03-01"), None, d(2026, 3, 10))
-            .unwrap_err();
-        assert_eq!(e.errors[0].code, "report-range-reversed");
-        let e = Filters::parse(Some("2000-01-01"), Some("2026-03-01"), None, d(2026, 3, 10))
-            .unwrap_err();
-        assert_eq!(e.errors[0].code, "report-range-too-long");
-        let f = Filters::parse(
-            Some(" 2026-01-01 "),
-            Some("2026-01-31"),
-            Some("COCOF"),
-            d(2026, 3, 10),
-        )
-        .unwrap();
-        assert_eq!(f.authority.as_deref(), Some("COCOF"));
-    }
-
-    #[test]
-    fn the_window_is_brussels_midnight_to_midnight() {
-        // Winter: UTC+1; summer: UTC+2; the period may span the change.
-        assert_eq!(
-            crate::clock::brussels_day_start_utc(d(2026, 1, 15)),
-            at(2026, 1, 14, 23, 0)
-        );
-        assert_eq!(
-            crate::clock::brussels_day_start_utc(d(2026, 7, 1)),
-            at(2026, 6, 30, 22, 0)
-        );
-        // The day daylight saving starts (29 March 2026) begins in winter time.
-        assert_eq!(
-            crate::clock::brussels_day_start_utc(d(2026, 3, 29)),
-            at(2026, 3, 28, 23, 0)
-        );
-        assert_eq!(
-            crate::clock::brussels_day_start_utc(d(2026, 3, 30)),
-            at(2026, 3, 29, 22, 0)
-        );
-        assert_eq!(
-            crate::clock::brussels_day_start_utc(d(2026, 10, 26)),
-            at(2026, 10, 25, 23, 0)
-        );
-        let f = Filters {
-            from: d(2026, 3, 1),
-            until: d(2026, 3, 31),
-            authority: None,
-        };
-        assert_eq!(f.window(), (at(2026, 2, 28, 23, 0), at(2026, 3, 31, 22, 0)));
-    }
-
-    #[test]
-    fn months_are_brussels_months() {
-        assert_eq!(month_of(at(2026, 1, 31, 22, 59)), "2026-01");
-        assert_eq!(month_of(at(2026, 1, 31, 23, 0)), "2026-02");
-        assert_eq!(month_of(at(2026, 6, 30, 22, 0)), "2026-07");
-        assert_eq!(
-            months_between(d(2025, 11, 20), d(2026, 2, 1)),
-            ["2025-11", "2025-12", "2026-01", "2026-02"]
-        );
-        assert_eq!(months_between(d(2026, 2, 1), d(2026, 2, 1)), ["2026-02"]);
-    }
-
-    #[test]
     fn median_and_share() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [30]), Some(30));
-        assert_eq!(median(&mut [90, 10, 30]), Some(30));
-        assert_eq!(median(&mut [40, 10, 30, 20]), Some(25));
-        assert_eq!(median(&mut [1, 2]), Some(1));
+        assert_eq!(median_of_counts(&[]), None);
+        assert_eq!(median_of_counts(&[(30, 1)]), Some(30));
+        assert_eq!(median_of_counts(&[(10, 1), (30, 1), (90, 1)]), Some(30));
+        assert_eq!(
+            median_of_counts(&[(10, 1), (20, 1), (30, 1), (40, 1)]),
+            Some(25)
+        );
+        assert_eq!(median_of_counts(&[(1, 1), (2, 1)]), Some(1));
+        assert_eq!(median_of_counts(&[(5, 0), (7, 3), (100, 2)]), Some(7));
+        assert_eq!(median_of_counts(&[(7, 2), (100, 2)]), Some(53));
         assert_eq!(share(1, 0), None);
         assert_eq!(share(3, 4), Some(Decimal::new(75, 2)));
         assert_eq!(
@@ -1117,86 +921,49 @@ mod tests {
         );
     }
 
-    fn rate_sum(order_id: i64, bp: i32, net: i64) -> OrderRateSum {
-        OrderRateSum {
-            order_id,
-            placed_at: at(2026, 3, 10, 9, 0),
-            lot_id: 1,
-            supplier_id: Some(7),
-            rate_basis_points: bp,
-            quantity: 1,
-            net: Cents::new(net),
-        }
+    fn amounts(orders: i64, net: i64, vat: i64) -> Amounts {
+        Amounts::new(orders, Cents::new(net), Cents::new(vat)).unwrap()
     }
 
     #[test]
-    fn vat_is_rounded_per_order_and_rate_like_the_documents() {
-        // 0.02 € at 21 % is 0.0042 → 0.00 on each order; rounding the three orders' 0.06
-        // together would give 0.01. The report must add what each order states.
-        let rows = vec![
-            rate_sum(1, 2100, 2),
-            rate_sum(1, 600, 250),
-            rate_sum(2, 2100, 2),
-            rate_sum(3, 2100, 2),
-        ];
-        let orders = order_figures(&rows).unwrap();
-        assert_eq!(orders.len(), 3);
-        assert_eq!(orders[0].net, Cents::new(252));
-        assert_eq!(orders[0].vat, Cents::new(15));
-        assert_eq!(orders[0].gross, Cents::new(267));
-        assert_eq!(orders[0].quantity, 2);
+    fn every_month_of_the_period_shows_and_adds_up() {
         let filters = Filters {
-            from: d(2026, 2, 1),
-            until: d(2026, 3, 31),
+            from: Month::new(2026, 1).unwrap(),
+            until: Month::new(2026, 3).unwrap(),
             authority: None,
         };
-        let (months, total) = monthly(&filters, &orders).unwrap();
-        assert_eq!(months.len(), 2);
+        let march = Month::new(2026, 3).unwrap();
+        let (months, total) = monthly(
+            &filters,
+            &[(march, amounts(2, 252, 15)), (march, amounts(1, 2, 0))],
+        )
+        .unwrap();
+        assert_eq!(months.len(), 3);
         assert_eq!(months[0].amounts, Amounts::ZERO);
-        assert_eq!(total.orders, 3);
-        assert_eq!(total.net_cents, Cents::new(256));
-        assert_eq!(total.vat_cents, Cents::new(15));
-        assert_eq!(total.gross_cents, Cents::new(271));
-        assert_eq!(months[1].amounts, total);
+        assert_eq!(months[2].amounts, amounts(3, 254, 15));
+        assert_eq!(total, amounts(3, 254, 15));
+        assert_eq!(total.gross_cents, Cents::new(269));
     }
 
     #[test]
     fn cascade_counts_outcomes_per_rank_and_supplier() {
+        let offer = |supplier_id, rank, outcome: Option<&str>, count| OfferCount {
+            supplier_id,
+            rank,
+            outcome: outcome.map(str::to_owned),
+            count,
+        };
         let offers = vec![
-            OfferCount {
-                supplier_id: 1,
-                rank: 1,
-                outcome: Some("accepted".into()),
-                count: 2,
-            },
-            OfferCount {
-                supplier_id: 1,
-                rank: 1,
-                outcome: Some("declined".into()),
-                count: 1,
-            },
-            OfferCount {
-                supplier_id: 1,
-                rank: 1,
-                outcome: Some("timed_out".into()),
-                count: 1,
-            },
-            OfferCount {
-                supplier_id: 2,
-                rank: 2,
-                outcome: Some("accepted".into()),
-                count: 2,
-            },
-            OfferCount {
-                supplier_id: 2,
-                rank: 2,
-                outcome: None,
-                count: 1,
-            },
+            offer(1, 1, Some("accepted"), 2),
+            offer(1, 1, Some("declined"), 1),
+            offer(1, 1, Some("timed_out"), 1),
+            offer(2, 2, Some("accepted"), 2),
+            offer(2, 2, None, 1),
+            offer(3, 3, None, 0),
         ];
-        let orders = order_figures(&[rate_sum(1, 2100, 1000)]).unwrap();
+        let sales = BTreeMap::from([(7, amounts(1, 1000, 210)), (8, Amounts::ZERO)]);
         let names = BTreeMap::from([(1, "A".to_owned()), (2, "B".to_owned())]);
-        let (ranks, suppliers) = cascade(&offers, &orders, &names).unwrap();
+        let (ranks, suppliers) = cascade(&offers, &sales, &names);
         assert_eq!(ranks.len(), 5);
         assert_eq!(
             ranks[0].outcomes,
@@ -1213,10 +980,58 @@ mod tests {
         assert_eq!(
             suppliers.len(),
             3,
-            "supplier 7 has sales without offers in this sample"
+            "supplier 7 has sales without offers in this sample; 3 and 8 have nothing"
         );
         let seven = suppliers.iter().find(|s| s.supplier_id == 7).unwrap();
         assert_eq!(seven.sales.gross_cents, Cents::new(1210));
+    }
+
+    #[test]
+    fn service_levels_read_the_histogram() {
+        // 1 h, 2 h, 3 h, 24 h exactly, 24 h and 30 s, 30 h.
+        let histogram = [
+            MinutesCount {
+                minutes: 60,
+                orders: 1,
+                whole: 1,
+            },
+            MinutesCount {
+                minutes: 120,
+                orders: 1,
+                whole: 1,
+            },
+            MinutesCount {
+                minutes: 180,
+                orders: 1,
+                whole: 0,
+            },
+            MinutesCount {
+                minutes: 1440,
+                orders: 2,
+                whole: 1,
+            },
+            MinutesCount {
+                minutes: 1800,
+                orders: 1,
+                whole: 1,
+            },
+        ];
+        let totals = ServiceTotals {
+            counted: 8,
+            delivered: 3,
+            delivered_on_time: 2,
+        };
+        let s = service_levels(totals, &histogram, Duration::hours(24));
+        assert_eq!(s.orders_considered, 8);
+        assert_eq!(s.confirmed, 6);
+        assert_eq!(s.confirmed_within_24h, 4);
+        assert_eq!(s.confirmed_within_24h_share, Some(Decimal::new(5, 1)));
+        assert_eq!(s.median_minutes_to_confirmation, Some(810));
+        assert_eq!(s.median_hours_to_confirmation, Some(Decimal::new(135, 1)));
+        assert_eq!((s.delivered, s.delivered_on_time), (3, 2));
+        let none = service_levels(ServiceTotals::default(), &[], Duration::hours(24));
+        assert_eq!(none.median_minutes_to_confirmation, None);
+        assert_eq!(none.confirmed_within_24h_share, None);
     }
 
     fn times(
@@ -1240,32 +1055,34 @@ mod tests {
     }
 
     #[test]
-    fn service_levels_measure_the_promises() {
+    fn breaches_name_every_broken_promise() {
         let mut flagged = times(4, "routed", None, None);
         flagged.breach_at = Some(at(2026, 3, 11, 9, 5));
-        let orders = vec![
+        let mut cancelled = times(5, "cancelled", None, None);
+        cancelled.breach_at = Some(at(2026, 3, 11, 9, 5));
+        let orders = [
             times(1, "delivered", Some(60), Some(d(2026, 3, 19))),
             times(2, "delivered", Some(25 * 60), Some(d(2026, 3, 23))),
             times(3, "confirmed", Some(120), None),
             flagged,
-            times(5, "cancelled", None, None),
+            cancelled,
             times(6, "routed", None, None),
             times(7, "unfulfilled", None, None),
+            times(8, "confirmed", Some(24 * 60), None),
         ];
-        let s = service_levels(
-            &orders,
-            &BelgianCalendar::default(),
-            Duration::hours(24),
-            d(2026, 3, 20),
-        );
-        assert_eq!(s.orders_considered, 5);
-        assert_eq!(s.confirmed_within_24h, 2);
-        assert_eq!(s.confirmed_within_24h_share, Some(Decimal::new(4, 1)));
-        assert_eq!(s.median_minutes_to_confirmation, Some(120));
-        assert_eq!(s.median_hours_to_confirmation, Some(Decimal::new(2, 0)));
-        assert_eq!((s.delivered, s.delivered_on_time), (2, 1));
-        let kinds: Vec<_> = s
-            .breaches
+        let mut breaches: Vec<Breach> = orders
+            .iter()
+            .flat_map(|o| {
+                breaches_of(
+                    o,
+                    &BelgianCalendar::default(),
+                    Duration::hours(24),
+                    d(2026, 3, 20),
+                )
+            })
+            .collect();
+        sort_breaches(&mut breaches);
+        let kinds: Vec<_> = breaches
             .iter()
             .map(|b| (b.order_id, b.kind.as_str(), b.working_days_late))
             .collect();
@@ -1273,16 +1090,14 @@ mod tests {
         assert_eq!(
             kinds,
             [
+                (8, "overdue", Some(1)),
+                (4, "confirmation", None),
+                (3, "overdue", Some(1)),
                 (2, "confirmation", None),
                 (2, "delivery", Some(2)),
-                (3, "overdue", Some(1)),
-                (4, "confirmation", None)
             ]
         );
-        assert_eq!(
-            s.breaches[0].hours_to_confirmation,
-            Some(Decimal::new(25, 0))
-        );
+        assert_eq!(breaches[3].hours_to_confirmation, Some(Decimal::new(25, 0)));
     }
 
     #[test]

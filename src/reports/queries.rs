@@ -1,16 +1,18 @@
-//! The reports' database work: a handful of grouped queries per request, whatever the number
-//! of orders (never one query per order). Sums happen in SQL per order and VAT rate; VAT is
-//! then rounded per order in Rust by the domain's rule.
+//! The reports' database work. Figures come from the stored per-month rollups (a few
+//! thousand rows for years of history, grouped by the database), the breach list from the
+//! order snapshots' breach indexes, the member counts live from the institutions. Pending
+//! order changes are folded in first, so the figures are exact at request time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Date, Integer, Text, Timestamp};
 
+use super::facts::ALL_AUTHORITIES;
 use super::{
-    cascade, monthly, order_figures, per_lot, per_product, service_levels, Filters, MemberRow,
-    OfferCount, OrderRateSum, OrderTimes, ProductRateSum, Reports,
+    breaches_of, cascade, monthly, per_lot, per_product, service_levels, Amounts, Breach, Filters,
+    MemberRow, MinutesCount, Month, OfferCount, OrderTimes, ProductRateSum, Reports, ServiceTotals,
 };
 use crate::db::schema::{competent_authorities, lots, suppliers};
 use crate::db::{Conn, DbError};
@@ -27,6 +29,8 @@ pub enum ReportError {
     Db(#[from] DbError),
     #[error("amount overflow")]
     Money(#[from] MoneyError),
+    #[error("the file could not be written: {0}")]
+    File(String),
 }
 
 impl From<diesel::result::Error> for ReportError {
@@ -53,58 +57,89 @@ fn dialect(sql: &str, postgres: bool) -> String {
     out
 }
 
-/// The period (and authority, when chosen) every order-based query filters on.
-struct Scope {
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-    authority_id: Option<i64>,
+/// A value bound to a `?` placeholder.
+#[derive(Clone, Copy)]
+enum Param {
+    Big(i64),
+    Int(i32),
+    At(NaiveDateTime),
+    Day(NaiveDate),
 }
 
-const SALES: &str = "o.status IN ('confirmed', 'cancellation_requested', 'shipped', 'delivered')";
-
-fn scoped(scope: &Scope) -> &'static str {
-    if scope.authority_id.is_some() {
-        " AND o.placed_at >= ? AND o.placed_at < ? AND o.institution_id IN (SELECT id FROM institutions WHERE competent_authority_id = ?)"
-    } else {
-        " AND o.placed_at >= ? AND o.placed_at < ?"
-    }
-}
-
-/// Runs `sql` (with the scope's placeholders at its end) on either backend.
-macro_rules! scoped_query {
-    ($conn:expr, $scope:expr, $sql:expr, $row:ty) => {{
-        let scope: &Scope = $scope;
+/// Runs `sql` with `params` bound in order, on either backend.
+macro_rules! query {
+    ($conn:expr, $sql:expr, $params:expr, $row:ty) => {{
+        let params: &[Param] = $params;
         let postgres = matches!($conn, Conn::Postgres(_));
+        let sql = dialect(&$sql, postgres);
         with_conn!($conn, |c| {
-            let query = diesel::sql_query(dialect(&$sql, postgres))
-                .into_boxed()
-                .bind::<Timestamp, _>(scope.start)
-                .bind::<Timestamp, _>(scope.end);
-            let query = match scope.authority_id {
-                Some(id) => query.bind::<BigInt, _>(id),
-                None => query,
-            };
+            let mut query = diesel::sql_query(sql.as_str()).into_boxed();
+            for param in params {
+                query = match param {
+                    Param::Big(v) => query.bind::<BigInt, _>(*v),
+                    Param::Int(v) => query.bind::<Integer, _>(*v),
+                    Param::At(v) => query.bind::<Timestamp, _>(*v),
+                    Param::Day(v) => query.bind::<Date, _>(*v),
+                };
+            }
             query.load::<$row>(c)
         })
     }};
 }
 
+/// What every rollup query filters on: one authority key and a range of months.
+struct Scope {
+    authority: i64,
+    from: i32,
+    until: i32,
+}
+
+impl Scope {
+    const WHERE: &'static str = "authority_id = ? AND month >= ? AND month <= ?";
+
+    fn params(&self) -> [Param; 3] {
+        [
+            Param::Big(self.authority),
+            Param::Int(self.from),
+            Param::Int(self.until),
+        ]
+    }
+}
+
 #[derive(QueryableByName)]
-struct OrderRateRow {
+struct SalesRow {
     #[diesel(sql_type = BigInt)]
-    order_id: i64,
-    #[diesel(sql_type = Timestamp)]
-    placed_at: NaiveDateTime,
+    group_key: i64,
     #[diesel(sql_type = BigInt)]
-    lot_id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    supplier_id: Option<i64>,
-    #[diesel(sql_type = Integer)]
-    rate_bp: i32,
+    orders: i64,
     #[diesel(sql_type = BigInt)]
     quantity: i64,
     #[diesel(sql_type = BigInt)]
     net_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    vat_cents: i64,
+}
+
+impl SalesRow {
+    fn amounts(&self) -> Result<Amounts, MoneyError> {
+        Amounts::new(
+            self.orders,
+            Cents::new(self.net_cents),
+            Cents::new(self.vat_cents),
+        )
+    }
+}
+
+/// Sales grouped by `column` (month, lot_id or supplier_id).
+fn sales_by(conn: &mut Conn, scope: &Scope, column: &str) -> Result<Vec<SalesRow>, DbError> {
+    let sql = format!(
+        "SELECT CAST({column} AS BIGINT) AS group_key, CAST(SUM(orders) AS BIGINT) AS orders, \
+         CAST(SUM(quantity) AS BIGINT) AS quantity, CAST(SUM(net_cents) AS BIGINT) AS net_cents, \
+         CAST(SUM(vat_cents) AS BIGINT) AS vat_cents \
+         FROM report_sales WHERE {} GROUP BY {column} ORDER BY {column}",
+        Scope::WHERE
+    );
+    Ok(query!(conn, sql, &scope.params(), SalesRow)?)
 }
 
 #[derive(QueryableByName)]
@@ -133,10 +168,30 @@ struct OfferRow {
     supplier_id: i64,
     #[diesel(sql_type = Integer)]
     rank: i32,
-    #[diesel(sql_type = Nullable<Text>)]
-    outcome: Option<String>,
+    #[diesel(sql_type = Text)]
+    outcome: String,
     #[diesel(sql_type = BigInt)]
     n: i64,
+}
+
+#[derive(QueryableByName)]
+struct ServiceRow {
+    #[diesel(sql_type = BigInt)]
+    counted: i64,
+    #[diesel(sql_type = BigInt)]
+    delivered: i64,
+    #[diesel(sql_type = BigInt)]
+    on_time: i64,
+}
+
+#[derive(QueryableByName)]
+struct MinutesRow {
+    #[diesel(sql_type = BigInt)]
+    minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    orders: i64,
+    #[diesel(sql_type = BigInt)]
+    whole: i64,
 }
 
 #[derive(QueryableByName)]
@@ -151,14 +206,30 @@ struct TimesRow {
     status: String,
     #[diesel(sql_type = Timestamp)]
     placed_at: NaiveDateTime,
-    #[diesel(sql_type = Nullable<Timestamp>)]
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
     confirmed_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
     breach_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
     delivered_at: Option<NaiveDateTime>,
     #[diesel(sql_type = Date)]
     delivery_due: NaiveDate,
+}
+
+#[derive(QueryableByName)]
+struct BreachCountRow {
+    #[diesel(sql_type = BigInt)]
+    confirmation: i64,
+    #[diesel(sql_type = BigInt)]
+    delivery: i64,
+    #[diesel(sql_type = BigInt)]
+    overdue: i64,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }
 
 #[derive(QueryableByName)]
@@ -196,15 +267,8 @@ fn members(conn: &mut Conn, authority_id: Option<i64>) -> Result<Vec<MemberRow>,
          ORDER BY ca.position, ca.code",
         if authority_id.is_some() { " AND ca.id = ?" } else { "" }
     );
-    let postgres = matches!(conn, Conn::Postgres(_));
-    let rows: Vec<MemberCountRow> = with_conn!(conn, |c| {
-        let query = diesel::sql_query(dialect(&sql, postgres)).into_boxed();
-        let query = match authority_id {
-            Some(id) => query.bind::<BigInt, _>(id),
-            None => query,
-        };
-        query.load::<MemberCountRow>(c)
-    })?;
+    let params: Vec<Param> = authority_id.map(Param::Big).into_iter().collect();
+    let rows: Vec<MemberCountRow> = query!(conn, sql, &params, MemberCountRow)?;
     Ok(rows
         .into_iter()
         .map(|r| MemberRow {
@@ -216,87 +280,19 @@ fn members(conn: &mut Conn, authority_id: Option<i64>) -> Result<Vec<MemberRow>,
         .collect())
 }
 
-/// Computes every report for `filters`. An unknown authority code is a validation error.
-pub fn load(
-    conn: &mut Conn,
-    filters: &Filters,
-    today: NaiveDate,
-    calendar: &BelgianCalendar,
-    confirmation_limit: Duration,
-) -> Result<Reports, ReportError> {
-    let authority_id = match &filters.authority {
-        None => None,
-        Some(code) => Some(
-            authorities(conn)?
-                .into_iter()
-                .find(|a| &a.1 == code)
-                .map(|a| a.0)
-                .ok_or_else(|| {
-                    ReportError::Invalid(ValidationErrors::single(
-                        "authority",
-                        "report-authority-unknown",
-                        "no such competent authority",
-                    ))
-                })?,
-        ),
-    };
-    let (start, end) = filters.window();
-    let scope = Scope {
-        start,
-        end,
-        authority_id,
-    };
-
-    let members = members(conn, authority_id)?;
-    let members_total = members.iter().map(|m| m.members).sum();
-
+fn products(conn: &mut Conn, scope: &Scope) -> Result<Vec<ProductRateSum>, DbError> {
     let sql = format!(
-        "SELECT o.id AS order_id, o.placed_at AS placed_at, o.lot_id AS lot_id, \
-         o.confirmed_supplier_id AS supplier_id, ol.vat_rate_basis_points AS rate_bp, \
-         CAST(SUM(ol.quantity) AS BIGINT) AS quantity, \
-         CAST(SUM(CAST(ol.quantity AS BIGINT) * ol.unit_price_cents) AS BIGINT) AS net_cents \
-         FROM orders o JOIN order_lines ol ON ol.order_id = o.id \
-         WHERE {SALES}{} \
-         GROUP BY o.id, o.placed_at, o.lot_id, o.confirmed_supplier_id, ol.vat_rate_basis_points \
-         ORDER BY o.id",
-        scoped(&scope)
+        "SELECT p.id AS product_id, p.sku AS sku, p.name_fr AS name_fr, p.name_nl AS name_nl, \
+         l.reference AS lot, r.rate_bp AS rate_bp, r.quantity AS quantity, r.net_cents AS net_cents \
+         FROM (SELECT product_id, vat_rate_bp AS rate_bp, CAST(SUM(quantity) AS BIGINT) AS quantity, \
+               CAST(SUM(net_cents) AS BIGINT) AS net_cents \
+               FROM report_product_sales WHERE {} GROUP BY product_id, vat_rate_bp) r \
+         JOIN products p ON p.id = r.product_id JOIN lots l ON l.id = p.lot_id \
+         WHERE r.quantity <> 0 OR r.net_cents <> 0",
+        Scope::WHERE
     );
-    let rows: Vec<OrderRateRow> = scoped_query!(conn, &scope, sql, OrderRateRow)?;
-    let rows: Vec<OrderRateSum> = rows
-        .into_iter()
-        .map(|r| OrderRateSum {
-            order_id: r.order_id,
-            placed_at: r.placed_at,
-            lot_id: r.lot_id,
-            supplier_id: r.supplier_id,
-            rate_basis_points: r.rate_bp,
-            quantity: r.quantity,
-            net: Cents::new(r.net_cents),
-        })
-        .collect();
-    let orders = order_figures(&rows)?;
-    let (months, months_total) = monthly(filters, &orders)?;
-
-    let lot_names: BTreeMap<i64, (String, String, String)> = with_conn!(conn, |c| lots::table
-        .select((lots::id, lots::reference, lots::title_fr, lots::title_nl))
-        .load::<(i64, String, String, String)>(c))?
-    .into_iter()
-    .map(|(id, reference, fr, nl)| (id, (reference, fr, nl)))
-    .collect();
-    let lots = per_lot(&orders, &lot_names)?;
-
-    let sql = format!(
-        "SELECT ol.product_id AS product_id, MIN(ol.sku) AS sku, MIN(ol.name_fr) AS name_fr, \
-         MIN(ol.name_nl) AS name_nl, MIN(l.reference) AS lot, ol.vat_rate_basis_points AS rate_bp, \
-         CAST(SUM(ol.quantity) AS BIGINT) AS quantity, \
-         CAST(SUM(CAST(ol.quantity AS BIGINT) * ol.unit_price_cents) AS BIGINT) AS net_cents \
-         FROM orders o JOIN order_lines ol ON ol.order_id = o.id JOIN lots l ON l.id = o.lot_id \
-         WHERE {SALES}{} \
-         GROUP BY ol.product_id, ol.vat_rate_basis_points",
-        scoped(&scope)
-    );
-    let product_rows: Vec<ProductRateRow> = scoped_query!(conn, &scope, sql, ProductRateRow)?;
-    let product_rows: Vec<ProductRateSum> = product_rows
+    let rows: Vec<ProductRateRow> = query!(conn, sql, &scope.params(), ProductRateRow)?;
+    Ok(rows
         .into_iter()
         .map(|r| ProductRateSum {
             product_id: r.product_id,
@@ -308,45 +304,225 @@ pub fn load(
             quantity: r.quantity,
             net: Cents::new(r.net_cents),
         })
-        .collect();
-    let products = per_product(&product_rows)?;
+        .collect())
+}
 
+fn offers(conn: &mut Conn, scope: &Scope) -> Result<Vec<OfferCount>, DbError> {
     let sql = format!(
-        "SELECT a.supplier_id AS supplier_id, a.rank AS rank, a.outcome AS outcome, COUNT(*) AS n \
-         FROM order_assignments a JOIN orders o ON o.id = a.order_id \
-         WHERE 1 = 1{} \
-         GROUP BY a.supplier_id, a.rank, a.outcome",
-        scoped(&scope)
+        "SELECT supplier_id, rank, outcome, CAST(SUM(offers) AS BIGINT) AS n \
+         FROM report_offers WHERE {} GROUP BY supplier_id, rank, outcome",
+        Scope::WHERE
     );
-    let offers: Vec<OfferCount> = scoped_query!(conn, &scope, sql, OfferRow)?
+    let rows: Vec<OfferRow> = query!(conn, sql, &scope.params(), OfferRow)?;
+    Ok(rows
         .into_iter()
+        .filter(|r| r.n != 0)
         .map(|r| OfferCount {
             supplier_id: r.supplier_id,
             rank: r.rank,
-            outcome: r.outcome,
+            outcome: (r.outcome != "open").then_some(r.outcome),
             count: r.n,
         })
-        .collect();
-    let supplier_names: BTreeMap<i64, String> = with_conn!(conn, |c| suppliers::table
-        .select((suppliers::id, suppliers::name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
-    let (ranks, suppliers) = cascade(&offers, &orders, &supplier_names)?;
-    let rank1_failed_share = ranks.first().and_then(|r| r.failed_share);
+        .collect())
+}
 
+fn service(conn: &mut Conn, scope: &Scope) -> Result<(ServiceTotals, Vec<MinutesCount>), DbError> {
     let sql = format!(
-        "SELECT o.id AS id, o.reference AS reference, i.name AS institution, o.status AS status, \
-         o.placed_at AS placed_at, o.confirmed_at AS confirmed_at, o.breach_at AS breach_at, \
-         o.delivered_at AS delivered_at, o.delivery_due AS delivery_due \
-         FROM orders o JOIN institutions i ON i.id = o.institution_id \
-         WHERE NOT (o.status = 'cancelled' AND o.confirmed_at IS NULL){} \
-         ORDER BY o.placed_at, o.id",
-        scoped(&scope)
+        "SELECT CAST(COALESCE(SUM(counted), 0) AS BIGINT) AS counted, \
+         CAST(COALESCE(SUM(delivered), 0) AS BIGINT) AS delivered, \
+         CAST(COALESCE(SUM(on_time), 0) AS BIGINT) AS on_time \
+         FROM report_service WHERE {}",
+        Scope::WHERE
     );
-    let times: Vec<OrderTimes> = scoped_query!(conn, &scope, sql, TimesRow)?
+    let totals = query!(conn, sql, &scope.params(), ServiceRow)?
         .into_iter()
-        .map(|r| OrderTimes {
+        .next()
+        .map(|r| ServiceTotals {
+            counted: r.counted,
+            delivered: r.delivered,
+            delivered_on_time: r.on_time,
+        })
+        .unwrap_or_default();
+    let sql = format!(
+        "SELECT minutes, CAST(SUM(orders) AS BIGINT) AS orders, \
+         CAST(SUM(whole_minutes) AS BIGINT) AS whole \
+         FROM report_confirmation_minutes WHERE {} GROUP BY minutes ORDER BY minutes",
+        Scope::WHERE
+    );
+    let histogram = query!(conn, sql, &scope.params(), MinutesRow)?
+        .into_iter()
+        .filter(|r| r.orders != 0)
+        .map(|r| MinutesCount {
+            minutes: r.minutes,
+            orders: r.orders,
+            whole: r.whole,
+        })
+        .collect();
+    Ok((totals, histogram))
+}
+
+/// Which orders the breach list reads: placed in the period, under the authority.
+struct BreachScope {
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    authority_id: Option<i64>,
+    limit_minutes: i64,
+    today: NaiveDate,
+}
+
+impl BreachScope {
+    /// Watched orders (flagged, delivered late or not delivered yet) with a breach today.
+    const WATCHED: &'static str = "f.watch AND f.placed_at >= ? AND f.placed_at < ? \
+        AND (f.flagged OR f.confirm_minutes > ? OR (f.confirm_minutes = ? AND NOT f.confirm_whole) \
+             OR (f.delivered AND NOT f.on_time) OR f.open_due < ?)";
+    /// Confirmations later than the limit that the sweep did not flag.
+    const SLOW: &'static str = "NOT f.watch AND f.confirm_minutes >= ? \
+        AND (f.confirm_minutes > ? OR NOT f.confirm_whole) \
+        AND f.placed_at >= ? AND f.placed_at < ?";
+
+    fn watched(&self) -> (String, Vec<Param>) {
+        let mut params = vec![
+            Param::At(self.start),
+            Param::At(self.end),
+            Param::Big(self.limit_minutes),
+            Param::Big(self.limit_minutes),
+            Param::Day(self.today),
+        ];
+        (self.with_authority(Self::WATCHED, &mut params), params)
+    }
+
+    fn slow(&self) -> (String, Vec<Param>) {
+        let mut params = vec![
+            Param::Big(self.limit_minutes),
+            Param::Big(self.limit_minutes),
+            Param::At(self.start),
+            Param::At(self.end),
+        ];
+        (self.with_authority(Self::SLOW, &mut params), params)
+    }
+
+    fn with_authority(&self, condition: &str, params: &mut Vec<Param>) -> String {
+        match self.authority_id {
+            Some(id) => {
+                params.push(Param::Big(id));
+                format!("{condition} AND f.authority_id = ?")
+            }
+            None => condition.to_owned(),
+        }
+    }
+}
+
+/// How many breaches the period has.
+fn count_breaches(conn: &mut Conn, scope: &BreachScope) -> Result<i64, DbError> {
+    let (watched, watched_params) = scope.watched();
+    let (slow, slow_params) = scope.slow();
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN f.flagged OR f.confirm_minutes > ? \
+                 OR (f.confirm_minutes = ? AND NOT f.confirm_whole) THEN 1 ELSE 0 END), 0) AS BIGINT) AS confirmation, \
+         CAST(COALESCE(SUM(CASE WHEN f.delivered AND NOT f.on_time THEN 1 ELSE 0 END), 0) AS BIGINT) AS delivery, \
+         CAST(COALESCE(SUM(CASE WHEN f.open_due < ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
+         FROM report_order_facts f WHERE {watched}"
+    );
+    let mut params = vec![
+        Param::Big(scope.limit_minutes),
+        Param::Big(scope.limit_minutes),
+        Param::Day(scope.today),
+    ];
+    params.extend(watched_params);
+    let counts = query!(conn, sql, &params, BreachCountRow)?;
+    let sql = format!("SELECT COUNT(*) AS n FROM report_order_facts f WHERE {slow}");
+    let slow_count = query!(conn, sql, &slow_params, CountRow)?;
+    Ok(counts
+        .iter()
+        .map(|c| c.confirmation + c.delivery + c.overdue)
+        .sum::<i64>()
+        + slow_count.iter().map(|c| c.n).sum::<i64>())
+}
+
+/// One of the two sets of orders the breaches come from, read newest first a page at a time.
+struct BreachSource {
+    condition: String,
+    params: Vec<Param>,
+    /// Where the next page starts: before this (placed_at, order id).
+    after: Option<(NaiveDateTime, i64)>,
+    rows: VecDeque<TimesRow>,
+    done: bool,
+}
+
+impl BreachSource {
+    fn new((condition, params): (String, Vec<Param>)) -> BreachSource {
+        BreachSource {
+            condition,
+            params,
+            after: None,
+            rows: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    fn fill(&mut self, conn: &mut Conn, page: usize) -> Result<(), DbError> {
+        if !self.rows.is_empty() || self.done {
+            return Ok(());
+        }
+        let mut condition = self.condition.clone();
+        let mut params = self.params.clone();
+        if let Some((at, id)) = self.after {
+            condition.push_str(" AND f.placed_at <= ? AND (f.placed_at < ? OR f.order_id < ?)");
+            params.extend([Param::At(at), Param::At(at), Param::Big(id)]);
+        }
+        params.push(Param::Big(page as i64));
+        let sql = format!(
+            "SELECT o.id AS id, o.reference AS reference, i.name AS institution, o.status AS status, \
+             o.placed_at AS placed_at, o.confirmed_at AS confirmed_at, o.breach_at AS breach_at, \
+             o.delivered_at AS delivered_at, o.delivery_due AS delivery_due \
+             FROM report_order_facts f JOIN orders o ON o.id = f.order_id \
+             JOIN institutions i ON i.id = o.institution_id \
+             WHERE {condition} ORDER BY f.placed_at DESC, f.order_id DESC LIMIT ?"
+        );
+        let rows = query!(conn, sql, &params, TimesRow)?;
+        self.done = rows.len() < page;
+        self.after = rows.last().map(|r| (r.placed_at, r.id));
+        self.rows.extend(rows);
+        Ok(())
+    }
+
+    fn head(&self) -> Option<(NaiveDateTime, i64)> {
+        self.rows.front().map(|r| (r.placed_at, r.id))
+    }
+}
+
+/// Hands the breaches of the period over newest first, in chunks of `chunk`, up to `limit`
+/// of them (all with `None`): only a page of orders is ever held.
+fn walk_breaches(
+    conn: &mut Conn,
+    scope: &BreachScope,
+    calendar: &BelgianCalendar,
+    confirmation_limit: Duration,
+    limit: Option<usize>,
+    chunk: usize,
+    deliver: &mut dyn FnMut(Vec<Breach>) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let page = limit.unwrap_or(2 * chunk).clamp(1, 2 * chunk);
+    let mut sources = [
+        BreachSource::new(scope.watched()),
+        BreachSource::new(scope.slow()),
+    ];
+    let mut out = Vec::with_capacity(chunk);
+    let mut emitted = 0;
+    'orders: loop {
+        for source in &mut sources {
+            source.fill(conn, page)?;
+        }
+        let newest = match (sources[0].head(), sources[1].head()) {
+            (Some(a), Some(b)) => usize::from(b > a),
+            (Some(_), None) => 0,
+            (None, Some(_)) => 1,
+            (None, None) => break,
+        };
+        let Some(r) = sources[newest].rows.pop_front() else {
+            break;
+        };
+        let order = OrderTimes {
             order_id: r.id,
             reference: r.reference,
             institution: r.institution,
@@ -356,9 +532,157 @@ pub fn load(
             breach_at: r.breach_at,
             delivered_at: r.delivered_at,
             delivery_due: r.delivery_due,
+        };
+        // In the order `sort_breaches` gives: an order's kinds come out alphabetically.
+        for breach in breaches_of(&order, calendar, confirmation_limit, scope.today) {
+            if limit.is_some_and(|limit| emitted >= limit) {
+                break 'orders;
+            }
+            out.push(breach);
+            emitted += 1;
+        }
+        if out.len() >= chunk {
+            deliver(std::mem::replace(&mut out, Vec::with_capacity(chunk)))?;
+        }
+    }
+    if !out.is_empty() {
+        deliver(out)?;
+    }
+    Ok(())
+}
+
+fn authority_id(conn: &mut Conn, filters: &Filters) -> Result<Option<i64>, ReportError> {
+    let Some(code) = &filters.authority else {
+        return Ok(None);
+    };
+    authorities(conn)?
+        .into_iter()
+        .find(|a| &a.1 == code)
+        .map(|a| Some(a.0))
+        .ok_or_else(|| {
+            ReportError::Invalid(ValidationErrors::single(
+                "authority",
+                "report-authority-unknown",
+                "no such competent authority",
+            ))
         })
-        .collect();
-    let service = service_levels(&times, calendar, confirmation_limit, today);
+}
+
+/// Every breach of the period, newest first, handed to `deliver` in chunks of about `chunk`:
+/// for the downloads, which list them all.
+pub fn for_each_breach(
+    conn: &mut Conn,
+    filters: &Filters,
+    today: NaiveDate,
+    calendar: &BelgianCalendar,
+    confirmation_limit: Duration,
+    chunk: usize,
+    deliver: &mut dyn FnMut(Vec<Breach>) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let (start, end) = filters.window();
+    let scope = BreachScope {
+        start,
+        end,
+        authority_id: authority_id(conn, filters)?,
+        limit_minutes: confirmation_limit.num_minutes(),
+        today,
+    };
+    walk_breaches(
+        conn,
+        &scope,
+        calendar,
+        confirmation_limit,
+        None,
+        chunk.max(1),
+        deliver,
+    )
+}
+
+/// Computes every report for `filters`, the breach list cut to `breach_limit` (all with
+/// `None`). An unknown authority code is a validation error.
+pub fn load(
+    conn: &mut Conn,
+    filters: &Filters,
+    today: NaiveDate,
+    calendar: &BelgianCalendar,
+    confirmation_limit: Duration,
+    breach_limit: Option<usize>,
+) -> Result<Reports, ReportError> {
+    let authority_id = authority_id(conn, filters)?;
+    super::refresh::catch_up(conn)?;
+
+    let scope = Scope {
+        authority: authority_id.unwrap_or(ALL_AUTHORITIES),
+        from: filters.from.key(),
+        until: filters.until.key(),
+    };
+    let members = members(conn, authority_id)?;
+    let members_total = members.iter().map(|m| m.members).sum();
+
+    let by_month = sales_by(conn, &scope, "month")?
+        .iter()
+        .filter_map(|r| {
+            let month = Month::from_key(i32::try_from(r.group_key).ok()?)?;
+            Some(r.amounts().map(|a| (month, a)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (months, months_total) = monthly(filters, &by_month)?;
+
+    let lot_names: BTreeMap<i64, (String, String, String)> = with_conn!(conn, |c| lots::table
+        .select((lots::id, lots::reference, lots::title_fr, lots::title_nl))
+        .load::<(i64, String, String, String)>(c))?
+    .into_iter()
+    .map(|(id, reference, fr, nl)| (id, (reference, fr, nl)))
+    .collect();
+    let by_lot = sales_by(conn, &scope, "lot_id")?
+        .iter()
+        .map(|r| r.amounts().map(|a| (r.group_key, r.quantity, a)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lots = per_lot(&by_lot, &lot_names);
+
+    let products = per_product(&products(conn, &scope)?)?;
+
+    let by_supplier = sales_by(conn, &scope, "supplier_id")?
+        .iter()
+        .map(|r| r.amounts().map(|a| (r.group_key, a)))
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
+    let offers = offers(conn, &scope)?;
+    let supplier_names: BTreeMap<i64, String> = with_conn!(conn, |c| suppliers::table
+        .select((suppliers::id, suppliers::name))
+        .load::<(i64, String)>(c))?
+    .into_iter()
+    .collect();
+    let (ranks, suppliers) = cascade(&offers, &by_supplier, &supplier_names);
+    let rank1_failed_share = ranks.first().and_then(|r| r.failed_share);
+
+    let (totals, histogram) = service(conn, &scope)?;
+    let mut service = service_levels(totals, &histogram, confirmation_limit);
+    let (start, end) = filters.window();
+    let breach_scope = BreachScope {
+        start,
+        end,
+        authority_id,
+        limit_minutes: confirmation_limit.num_minutes(),
+        today,
+    };
+    let mut list = Vec::new();
+    if breach_limit != Some(0) {
+        walk_breaches(
+            conn,
+            &breach_scope,
+            calendar,
+            confirmation_limit,
+            breach_limit,
+            breach_limit.unwrap_or(1000),
+            &mut |chunk| {
+                list.extend(chunk);
+                Ok(())
+            },
+        )?;
+    }
+    let total = count_breaches(conn, &breach_scope)?;
+    service.breaches = list;
+    service.breaches_total = total;
 
     Ok(Reports {
         filters: filters.clone(),

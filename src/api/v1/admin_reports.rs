@@ -16,23 +16,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
-    /// First Brussels date of the period (YYYY-MM-DD); default: the first day of the month
-    /// eleven months ago.
+    /// First month of the period (YYYY-MM; a YYYY-MM-DD date stands for its month);
+    /// default: eleven months before the current one.
     from: Option<String>,
-    /// Last Brussels date of the period, inclusive (YYYY-MM-DD); default: today.
+    /// Last month of the period, included (YYYY-MM; a YYYY-MM-DD date stands for its
+    /// month); default: the current month.
     until: Option<String>,
     /// A competent authority's code (e.g. COCOF); default: all.
     authority: Option<String>,
 }
 
-/// One report for a period and, optionally, one competent authority. Amounts are integer
-/// cents; shares are decimal strings between 0 and 1.
+/// One report for a period of whole months and, optionally, one competent authority.
+/// Amounts are integer cents; shares are decimal strings between 0 and 1.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReportDocument {
     /// members, months, products, lots, ranks, suppliers, service or breaches.
     report: String,
-    from: chrono::NaiveDate,
-    until: chrono::NaiveDate,
+    /// First month of the period (YYYY-MM).
+    #[schema(example = "2026-01")]
+    from: String,
+    /// Last month of the period, included (YYYY-MM).
+    #[schema(example = "2026-12")]
+    until: String,
     #[schema(required = true)]
     authority: Option<String>,
     /// The report's rows (and totals where it has them).
@@ -49,8 +54,9 @@ pub struct ReportDocument {
         sales per product (products) and per lot (lots), the cascade per rank (ranks) and per \
         supplier (suppliers), service levels (service) and the list of breaches (breaches). \
         Sales are the orders confirmed and not cancelled or unfulfilled, at the confirmed \
-        supplier's prices, VAT rounded per order as on the order documents; dates are Brussels \
-        dates of placing.",
+        supplier's prices, VAT rounded per order as on the order documents. Reports cover whole \
+        months: the Brussels month in which each order was placed. The breaches report lists \
+        the 100 newest breaches (`rows`) and counts them all (`total`).",
     operation_id = "admin_reports_show",
     params(
         ("report" = String, Path, description = "members, months, products, lots, ranks, suppliers, service or breaches"),
@@ -63,7 +69,7 @@ pub struct ReportDocument {
         (status = 401, description = "No access token, or an invalid, expired or revoked one", body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not use this endpoint, or its organisation is not active", body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report", body = super::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters (dates, period, authority)", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filters (months, period, authority)", body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is temporarily unavailable (Retry-After)", body = super::openapi::Problem, content_type = "application/problem+json")
     )
 )]
@@ -91,14 +97,21 @@ pub async fn show(
     let limit = chrono::Duration::hours(state.settings.ordering.confirmation_deadline_hours);
     let reports = state
         .pool
-        .run(
-            move |conn| match queries::load(conn, &filters, today, &calendar, limit) {
+        .run(move |conn| {
+            match queries::load(
+                conn,
+                &filters,
+                today,
+                &calendar,
+                limit,
+                Some(reports::BREACH_PAGE),
+            ) {
                 Ok(reports) => Ok(reports),
                 Err(ReportError::Invalid(errors)) => Err(ApiError::Invalid(errors)),
                 Err(ReportError::Db(e)) => Err(ApiError::from(e)),
-                Err(ReportError::Money(_)) => Err(ApiError::Internal),
-            },
-        )
+                Err(ReportError::Money(_) | ReportError::File(_)) => Err(ApiError::Internal),
+            }
+        })
         .await?;
     let body = reports::json(&reports, &report).ok_or(ApiError::Internal)?;
     Ok(HttpResponse::Ok().json(body))

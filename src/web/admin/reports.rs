@@ -1,6 +1,8 @@
 //! Reports for the authority and its users' council: each report a table with an SVG chart
 //! beside it, and downloads as CSV and XLSX.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_decimal::Decimal;
@@ -29,7 +31,8 @@ pub struct ReportQuery {
     pub authority: Option<String>,
 }
 
-/// Loads every report, or the validation errors of the filters.
+/// Loads every report (the newest [`reports::BREACH_PAGE`] breaches), or the validation
+/// errors of the filters.
 async fn compute(
     state: &State,
     query: &ReportQuery,
@@ -48,14 +51,22 @@ async fn compute(
     let limit = chrono::Duration::hours(state.settings.ordering.confirmation_deadline_hours);
     state
         .pool
-        .run(
-            move |conn| match queries::load(conn, &filters, today, &calendar, limit) {
+        .run(move |conn| {
+            match queries::load(
+                conn,
+                &filters,
+                today,
+                &calendar,
+                limit,
+                Some(reports::BREACH_PAGE),
+            ) {
                 Ok(reports) => Ok(Ok(reports)),
                 Err(ReportError::Invalid(errors)) => Ok(Err(errors)),
                 Err(ReportError::Db(e)) => Err(e),
                 Err(ReportError::Money(e)) => Err(crate::db::DbError::Task(e.to_string())),
-            },
-        )
+                Err(ReportError::File(e)) => Err(crate::db::DbError::Task(e)),
+            }
+        })
         .await
 }
 
@@ -145,7 +156,7 @@ fn chart(
             let bars: Vec<Bar> = reports
                 .months
                 .iter()
-                .map(|m| money_bar(m.month.clone(), m.amounts.gross_cents, language))
+                .map(|m| money_bar(m.month.to_string(), m.amounts.gross_cents, language))
                 .collect();
             charts::columns(
                 &id,
@@ -269,6 +280,12 @@ fn sections(page: &Page<'_>, reports: &Reports) -> Vec<Value> {
                 "chart": chart(reports, name, page.language, &t),
                 "table": table_json(&table, page.language, total_last, links.as_deref()),
                 "empty": table.rows.is_empty(),
+                "more": (*name == "breaches"
+                    && reports.service.breaches_total > reports.service.breaches.len() as i64)
+                    .then(|| json!({
+                        "shown": reports.service.breaches.len(),
+                        "total": reports.service.breaches_total,
+                    })),
                 "csv": format!("/admin/reports/{name}.csv?{qs}"),
                 "xlsx": format!("/admin/reports/{name}.xlsx?{qs}"),
             }))
@@ -385,22 +402,91 @@ pub async fn download(
     } else {
         vec![name]
     };
-    let tables: Vec<Table> = names
-        .iter()
-        .filter_map(|n| reports::table(&reports, n, page.language, &t))
-        .collect();
     let stem = format!(
         "centrale-{name}-{}-{}",
         reports.filters.from, reports.filters.until
     );
-    let (body, content_type) = if extension == "csv" {
-        (tables[0].to_csv(), export::CSV_CONTENT_TYPE)
-    } else {
-        let refs: Vec<&Table> = tables.iter().collect();
-        (
-            export::to_xlsx(&refs).map_err(|e| WebError::internal(page.language, e))?,
-            export::XLSX_CONTENT_TYPE,
+    // The list of breaches can be long: it is written into the file a chunk at a time,
+    // straight from the database, never held whole.
+    let tables: Vec<Table> = names
+        .iter()
+        .filter(|n| **n != "breaches")
+        .filter_map(|n| reports::table(&reports, n, page.language, &t))
+        .collect();
+    let breaches = names.contains(&"breaches").then(|| {
+        let kinds: BTreeMap<String, String> = ["confirmation", "delivery", "overdue"]
+            .into_iter()
+            .map(|k| (k.to_owned(), t(&format!("report-kind-{k}"))))
+            .collect();
+        (reports::breach_sheet(&t), kinds)
+    });
+    let filters = reports.filters.clone();
+    drop(reports);
+    let csv = extension == "csv";
+    let today = state.clock.today();
+    let calendar = state.calendar.clone();
+    let limit = chrono::Duration::hours(state.settings.ordering.confirmation_deadline_hours);
+    let body = state
+        .pool
+        .run(
+            move |conn| -> Result<Result<Vec<u8>, String>, ReportError> {
+                let mut each_breach = |push: &mut dyn FnMut(Vec<Cell>) -> Result<(), String>| {
+                    let Some((_, kinds)) = &breaches else {
+                        return Ok(());
+                    };
+                    queries::for_each_breach(
+                        conn,
+                        &filters,
+                        today,
+                        &calendar,
+                        limit,
+                        1000,
+                        &mut |chunk| {
+                            for b in &chunk {
+                                let kind =
+                                    kinds.get(&b.kind).map(String::as_str).unwrap_or(&b.kind);
+                                push(reports::breach_row(b, kind)).map_err(ReportError::File)?;
+                            }
+                            Ok(())
+                        },
+                    )
+                };
+                if csv {
+                    let Some(((_, headers), _)) = &breaches else {
+                        return Ok(Ok(tables.first().map(Table::to_csv).unwrap_or_default()));
+                    };
+                    let mut file = export::CsvFile::new(headers);
+                    each_breach(&mut |row| {
+                        file.push(&row);
+                        Ok(())
+                    })?;
+                    return Ok(Ok(file.finish()));
+                }
+                let mut book = export::XlsxFile::new();
+                for table in &tables {
+                    if let Err(e) = book.add_table(table) {
+                        return Ok(Err(e.to_string()));
+                    }
+                }
+                if let Some(((name, headers), _)) = &breaches {
+                    if let Err(e) = book.start_sheet(name, headers) {
+                        return Ok(Err(e.to_string()));
+                    }
+                    each_breach(&mut |row| book.push(&row).map_err(|e| e.to_string()))?;
+                }
+                Ok(book.finish().map_err(|e| e.to_string()))
+            },
         )
+        .await
+        .map_err(|e| match e {
+            ReportError::Db(e) => WebError::db(page.language, e),
+            other => WebError::internal(page.language, other),
+        })?
+        .map_err(|e| WebError::internal(page.language, e))?;
+    let content_type = if csv {
+        export::CSV_CONTENT_TYPE
+    } else {
+        export::XLSX_CONTENT_TYPE
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)

@@ -1,0 +1,12 @@
+DROP TRIGGER report_assignments_changed ON order_assignments;
+DROP TRIGGER report_orders_changed ON orders;
+DROP FUNCTION report_log_assignment_change();
+DROP FUNCTION report_log_order_change();
+DROP TABLE report_confirmation_minutes;
+DROP TABLE report_service;
+DROP TABLE report_offers;
+DROP TABLE report_product_sales;
+DROP TABLE report_sales;
+DROP TABLE report_order_facts;
+DROP TABLE report_state;
+DROP TABLE report_changes;
