@@ -219,17 +219,11 @@ struct TimesRow {
 #[derive(QueryableByName)]
 struct BreachCountRow {
     #[diesel(sql_type = BigInt)]
-    confirmation: i64,
+    flagged: i64,
     #[diesel(sql_type = BigInt)]
-    delivery: i64,
+    flagged_late: i64,
     #[diesel(sql_type = BigInt)]
     overdue: i64,
-}
-
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 #[derive(QueryableByName)]
@@ -412,31 +406,40 @@ impl BreachScope {
     }
 }
 
-/// How many breaches the period has.
-fn count_breaches(conn: &mut Conn, scope: &BreachScope) -> Result<i64, DbError> {
-    let (watched, watched_params) = scope.watched();
-    let (slow, slow_params) = scope.slow();
-    let sql = format!(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN f.flagged OR f.confirm_minutes > ? \
-                 OR (f.confirm_minutes = ? AND NOT f.confirm_whole) THEN 1 ELSE 0 END), 0) AS BIGINT) AS confirmation, \
-         CAST(COALESCE(SUM(CASE WHEN f.delivered AND NOT f.on_time THEN 1 ELSE 0 END), 0) AS BIGINT) AS delivery, \
-         CAST(COALESCE(SUM(CASE WHEN f.open_due < ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
-         FROM report_order_facts f WHERE {watched}"
-    );
+/// How many breaches the period has. Late deliveries and late confirmations come from the
+/// monthly figures (`late_deliveries`, `late_confirmations`); flagged orders, flagged ones
+/// also late, and overdue ones from the order snapshots.
+fn count_breaches(
+    conn: &mut Conn,
+    scope: &BreachScope,
+    late_confirmations: i64,
+    late_deliveries: i64,
+) -> Result<i64, DbError> {
     let mut params = vec![
         Param::Big(scope.limit_minutes),
         Param::Big(scope.limit_minutes),
         Param::Day(scope.today),
+        Param::At(scope.start),
+        Param::At(scope.end),
     ];
-    params.extend(watched_params);
+    let condition = scope.with_authority(
+        "(f.flagged OR f.open_due IS NOT NULL) AND f.placed_at >= ? AND f.placed_at < ?",
+        &mut params,
+    );
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN f.flagged THEN 1 ELSE 0 END), 0) AS BIGINT) AS flagged, \
+         CAST(COALESCE(SUM(CASE WHEN f.flagged AND (f.confirm_minutes > ? \
+                 OR (f.confirm_minutes = ? AND NOT f.confirm_whole)) THEN 1 ELSE 0 END), 0) AS BIGINT) AS flagged_late, \
+         CAST(COALESCE(SUM(CASE WHEN f.open_due < ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
+         FROM report_order_facts f WHERE {condition}"
+    );
     let counts = query!(conn, sql, &params, BreachCountRow)?;
-    let sql = format!("SELECT COUNT(*) AS n FROM report_order_facts f WHERE {slow}");
-    let slow_count = query!(conn, sql, &slow_params, CountRow)?;
+    // A confirmation breach is a flagged order or a late confirmation, counted once.
     Ok(counts
         .iter()
-        .map(|c| c.confirmation + c.delivery + c.overdue)
+        .map(|c| c.flagged + late_confirmations - c.flagged_late + c.overdue)
         .sum::<i64>()
-        + slow_count.iter().map(|c| c.n).sum::<i64>())
+        + late_deliveries)
 }
 
 /// One of the two sets of orders the breaches come from, read newest first a page at a time.
@@ -680,7 +683,12 @@ pub fn load(
             },
         )?;
     }
-    let total = count_breaches(conn, &breach_scope)?;
+    let total = count_breaches(
+        conn,
+        &breach_scope,
+        service.confirmed - service.confirmed_within_24h,
+        service.delivered - service.delivered_on_time,
+    )?;
     service.breaches = list;
     service.breaches_total = total;
 
