@@ -926,7 +926,10 @@ async fn lot_of_two(app: &TestApp) -> Vec<i64> {
 
 /// Every step of an order's life moves the stored figures exactly as a recount would.
 async fn stored_figures_always_equal_a_recount(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+    // Suppliers get 30 hours to answer, so an answer can come after the 24-hour promise.
+    let Some(app) =
+        spawn_app_with(backend, |s| s.ordering.supplier_response_minutes = 30 * 60).await
+    else {
         return;
     };
     let s = lot_of_two(&app).await;
@@ -998,7 +1001,7 @@ async fn stored_figures_always_equal_a_recount(backend: Backend) {
     let o3 = place(&app, a, &[("MASK", 2)]).await;
     set(&app, 2026, 3, 26, 11, 0);
     sweep(&app).await;
-    consistent(&app, "timed out and flagged").await;
+    consistent(&app, "flagged").await;
     set(&app, 2026, 3, 26, 12, 0);
     accept(&app, o3, holder(&app, o3).await).await;
 
@@ -1011,14 +1014,20 @@ async fn stored_figures_always_equal_a_recount(backend: Backend) {
     .await;
     consistent(&app, "late confirmation, cancelled before confirmation").await;
 
+    // Confirmed after 25 hours with no sweep in between: late, never flagged.
+    let o5 = place(&app, b, &[("MASK", 4)]).await;
+    set(&app, 2026, 3, 27, 13, 0);
+    accept(&app, o5, holder(&app, o5).await).await;
+    consistent(&app, "late confirmation nobody flagged").await;
+
     // The API shows what was stored: O1 delivered late, O2's kept lines cancelled with it,
-    // its remainder confirmed and overdue, O3 confirmed after the 24-hour flag.
+    // its remainder confirmed and overdue, O3 confirmed after the 24-hour flag, O5 late.
     let (_, months) = api(
         &app,
         "/api/v1/admin/reports/months?from=2026-03&until=2026-03",
     )
     .await;
-    assert_eq!(months["data"]["total"]["orders"], 3, "{months}");
+    assert_eq!(months["data"]["total"]["orders"], 4, "{months}");
     let (_, service) = api(
         &app,
         "/api/v1/admin/reports/service?from=2026-03&until=2026-03",
@@ -1045,13 +1054,23 @@ async fn stored_figures_always_equal_a_recount(backend: Backend) {
     assert_eq!(
         kinds,
         [
+            (o5, "confirmation".to_owned()),
             (o3, "confirmation".to_owned()),
             (remainder, "overdue".to_owned()),
             (o1, "delivery".to_owned())
         ],
         "{breaches}"
     );
-    assert_eq!(breaches["data"]["total"], 3);
+    assert_eq!(breaches["data"]["total"], 4);
+    let (_, iris) = api(
+        &app,
+        "/api/v1/admin/reports/breaches?from=2026-03&until=2026-03&authority=IRISCARE",
+    )
+    .await;
+    assert_eq!(
+        iris["data"]["total"], 2,
+        "O5 and the remainder of O2: {iris}"
+    );
 
     // The downloads walk every breach a page at a time; the page shows the newest.
     let state = app.state.clone();
@@ -1096,14 +1115,15 @@ async fn stored_figures_always_equal_a_recount(backend: Backend) {
     assert_eq!(
         walked,
         [
+            vec![(o5, "confirmation".to_owned())],
             vec![(o3, "confirmation".to_owned())],
             vec![(remainder, "overdue".to_owned())],
             vec![(o1, "delivery".to_owned())]
         ]
     );
     assert_eq!(first.breaches.len(), 1);
-    assert_eq!(first.breaches[0].order_id, o3);
-    assert_eq!(first.breaches_total, 3);
+    assert_eq!(first.breaches[0].order_id, o5);
+    assert_eq!(first.breaches_total, 4);
 }
 
 /// Refreshing twice, at once from several connections, or after every order was logged

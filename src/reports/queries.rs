@@ -108,8 +108,12 @@ impl Scope {
 
 #[derive(QueryableByName)]
 struct SalesRow {
+    #[diesel(sql_type = Integer)]
+    month: i32,
     #[diesel(sql_type = BigInt)]
-    group_key: i64,
+    lot_id: i64,
+    #[diesel(sql_type = BigInt)]
+    supplier_id: i64,
     #[diesel(sql_type = BigInt)]
     orders: i64,
     #[diesel(sql_type = BigInt)]
@@ -130,13 +134,14 @@ impl SalesRow {
     }
 }
 
-/// Sales grouped by `column` (month, lot_id or supplier_id).
-fn sales_by(conn: &mut Conn, scope: &Scope, column: &str) -> Result<Vec<SalesRow>, DbError> {
+/// Sales per month, lot and supplier (the VAT rates added up): one read serves the months,
+/// the lots and the suppliers.
+fn sales(conn: &mut Conn, scope: &Scope) -> Result<Vec<SalesRow>, DbError> {
     let sql = format!(
-        "SELECT CAST({column} AS BIGINT) AS group_key, CAST(SUM(orders) AS BIGINT) AS orders, \
+        "SELECT month, lot_id, supplier_id, CAST(SUM(orders) AS BIGINT) AS orders, \
          CAST(SUM(quantity) AS BIGINT) AS quantity, CAST(SUM(net_cents) AS BIGINT) AS net_cents, \
          CAST(SUM(vat_cents) AS BIGINT) AS vat_cents \
-         FROM report_sales WHERE {} GROUP BY {column} ORDER BY {column}",
+         FROM report_sales WHERE {} GROUP BY month, lot_id, supplier_id",
         Scope::WHERE
     );
     Ok(query!(conn, sql, &scope.params(), SalesRow)?)
@@ -219,17 +224,11 @@ struct TimesRow {
 #[derive(QueryableByName)]
 struct BreachCountRow {
     #[diesel(sql_type = BigInt)]
-    confirmation: i64,
+    flagged: i64,
     #[diesel(sql_type = BigInt)]
-    delivery: i64,
+    flagged_late: i64,
     #[diesel(sql_type = BigInt)]
     overdue: i64,
-}
-
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 #[derive(QueryableByName)]
@@ -412,31 +411,40 @@ impl BreachScope {
     }
 }
 
-/// How many breaches the period has.
-fn count_breaches(conn: &mut Conn, scope: &BreachScope) -> Result<i64, DbError> {
-    let (watched, watched_params) = scope.watched();
-    let (slow, slow_params) = scope.slow();
-    let sql = format!(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN f.flagged OR f.confirm_minutes > ? \
-                 OR (f.confirm_minutes = ? AND NOT f.confirm_whole) THEN 1 ELSE 0 END), 0) AS BIGINT) AS confirmation, \
-         CAST(COALESCE(SUM(CASE WHEN f.delivered AND NOT f.on_time THEN 1 ELSE 0 END), 0) AS BIGINT) AS delivery, \
-         CAST(COALESCE(SUM(CASE WHEN f.open_due < ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
-         FROM report_order_facts f WHERE {watched}"
-    );
+/// How many breaches the period has. Late deliveries and late confirmations come from the
+/// monthly figures (`late_deliveries`, `late_confirmations`); flagged orders, flagged ones
+/// also late, and overdue ones from the order snapshots.
+fn count_breaches(
+    conn: &mut Conn,
+    scope: &BreachScope,
+    late_confirmations: i64,
+    late_deliveries: i64,
+) -> Result<i64, DbError> {
     let mut params = vec![
         Param::Big(scope.limit_minutes),
         Param::Big(scope.limit_minutes),
         Param::Day(scope.today),
+        Param::At(scope.start),
+        Param::At(scope.end),
     ];
-    params.extend(watched_params);
+    let condition = scope.with_authority(
+        "(f.flagged OR f.open_due IS NOT NULL) AND f.placed_at >= ? AND f.placed_at < ?",
+        &mut params,
+    );
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN f.flagged THEN 1 ELSE 0 END), 0) AS BIGINT) AS flagged, \
+         CAST(COALESCE(SUM(CASE WHEN f.flagged AND (f.confirm_minutes > ? \
+                 OR (f.confirm_minutes = ? AND NOT f.confirm_whole)) THEN 1 ELSE 0 END), 0) AS BIGINT) AS flagged_late, \
+         CAST(COALESCE(SUM(CASE WHEN f.open_due < ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
+         FROM report_order_facts f WHERE {condition}"
+    );
     let counts = query!(conn, sql, &params, BreachCountRow)?;
-    let sql = format!("SELECT COUNT(*) AS n FROM report_order_facts f WHERE {slow}");
-    let slow_count = query!(conn, sql, &slow_params, CountRow)?;
+    // A confirmation breach is a flagged order or a late confirmation, counted once.
     Ok(counts
         .iter()
-        .map(|c| c.confirmation + c.delivery + c.overdue)
+        .map(|c| c.flagged + late_confirmations - c.flagged_late + c.overdue)
         .sum::<i64>()
-        + slow_count.iter().map(|c| c.n).sum::<i64>())
+        + late_deliveries)
 }
 
 /// One of the two sets of orders the breaches come from, read newest first a page at a time.
@@ -619,13 +627,22 @@ pub fn load(
     let members = members(conn, authority_id)?;
     let members_total = members.iter().map(|m| m.members).sum();
 
-    let by_month = sales_by(conn, &scope, "month")?
-        .iter()
-        .filter_map(|r| {
-            let month = Month::from_key(i32::try_from(r.group_key).ok()?)?;
-            Some(r.amounts().map(|a| (month, a)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut by_month = Vec::new();
+    let mut by_lot: BTreeMap<i64, (i64, Amounts)> = BTreeMap::new();
+    let mut by_supplier: BTreeMap<i64, Amounts> = BTreeMap::new();
+    for row in sales(conn, &scope)? {
+        let amounts = row.amounts()?;
+        let lot = by_lot.entry(row.lot_id).or_insert((0, Amounts::ZERO));
+        lot.0 += row.quantity;
+        lot.1.add(&amounts)?;
+        by_supplier
+            .entry(row.supplier_id)
+            .or_insert(Amounts::ZERO)
+            .add(&amounts)?;
+        if let Some(month) = Month::from_key(row.month) {
+            by_month.push((month, amounts));
+        }
+    }
     let (months, months_total) = monthly(filters, &by_month)?;
 
     let lot_names: BTreeMap<i64, (String, String, String)> = with_conn!(conn, |c| lots::table
@@ -634,18 +651,14 @@ pub fn load(
     .into_iter()
     .map(|(id, reference, fr, nl)| (id, (reference, fr, nl)))
     .collect();
-    let by_lot = sales_by(conn, &scope, "lot_id")?
-        .iter()
-        .map(|r| r.amounts().map(|a| (r.group_key, r.quantity, a)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let by_lot: Vec<(i64, i64, Amounts)> = by_lot
+        .into_iter()
+        .map(|(lot, (quantity, amounts))| (lot, quantity, amounts))
+        .collect();
     let lots = per_lot(&by_lot, &lot_names);
 
     let products = per_product(&products(conn, &scope)?)?;
 
-    let by_supplier = sales_by(conn, &scope, "supplier_id")?
-        .iter()
-        .map(|r| r.amounts().map(|a| (r.group_key, a)))
-        .collect::<Result<BTreeMap<_, _>, _>>()?;
     let offers = offers(conn, &scope)?;
     let supplier_names: BTreeMap<i64, String> = with_conn!(conn, |c| suppliers::table
         .select((suppliers::id, suppliers::name))
@@ -680,7 +693,12 @@ pub fn load(
             },
         )?;
     }
-    let total = count_breaches(conn, &breach_scope)?;
+    let total = count_breaches(
+        conn,
+        &breach_scope,
+        service.confirmed - service.confirmed_within_24h,
+        service.delivered - service.delivered_on_time,
+    )?;
     service.breaches = list;
     service.breaches_total = total;
 

@@ -42,6 +42,11 @@ CREATE INDEX report_order_facts_watch ON report_order_facts
     WHERE watch;
 -- ... and confirmations later than the limit that the sweep did not flag.
 CREATE INDEX report_order_facts_slow ON report_order_facts (confirm_minutes) WHERE NOT watch;
+-- Counting the breaches: flagged orders and orders not delivered yet (late deliveries and
+-- late confirmations are counted in the monthly figures).
+CREATE INDEX report_order_facts_alert ON report_order_facts
+    (placed_at, authority_id, flagged, confirm_minutes, confirm_whole, open_due)
+    WHERE flagged OR open_due IS NOT NULL;
 
 -- Orders (each once, on its lowest VAT rate), quantities and amounts, VAT rounded per order
 -- and rate as on the order documents.
