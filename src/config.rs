@@ -123,6 +123,13 @@ pub struct OrderingSettings {
 pub struct WorkerSettings {
     pub enabled: bool,
     pub poll_interval_ms: u64,
+    /// Orders one sweep transaction handles; a pass goes on until none is due.
+    #[serde(default = "default_sweep_batch")]
+    pub sweep_batch: i64,
+}
+
+fn default_sweep_batch() -> i64 {
+    500
 }
 
 /// A secret string that never shows in logs or debug output.

@@ -32,13 +32,23 @@ pub struct AppState {
     pub api_limiter: crate::auth::rate_limit::ClientLimiter,
     pub calendar: BelgianCalendar,
     pub catalogue_cache: crate::catalogue::cache::CatalogueCache,
+    /// Orders placed at the same time share one commit.
+    pub group_commit: crate::db::group_commit::GroupCommit,
 }
 
 impl AppState {
     /// The context ordering operations run in, at the clock's current time.
     pub fn ordering(&self) -> crate::ordering::OrderingContext<'_> {
+        self.ordering_at(self.clock.now())
+    }
+
+    /// The context ordering operations run in, at `now`.
+    pub fn ordering_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> crate::ordering::OrderingContext<'_> {
         crate::ordering::OrderingContext {
-            now: self.clock.now(),
+            now,
             mail: &self.mail,
             settings: &self.settings,
             calendar: &self.calendar,
@@ -89,6 +99,7 @@ impl Application {
                 .unwrap_or(2),
             n => n,
         };
+        let group_commit = crate::db::group_commit::GroupCommit::start(pool.clone(), 64)?;
         let state = web::Data::new(AppState {
             settings,
             pool,
@@ -104,6 +115,7 @@ impl Application {
             ),
             calendar,
             catalogue_cache: crate::catalogue::cache::CatalogueCache::new(),
+            group_commit,
         });
         pages::errors::install(state.clone().into_inner());
         let app_state = state.clone();

@@ -33,8 +33,13 @@ pub fn spawn(state: State) -> WorkerHandle {
     let task = tokio::spawn(async move {
         tracing::info!("background worker started");
         loop {
-            if let Err(error) = run_once(&state).await {
-                tracing::warn!(%error, "background pass failed; retrying next pass");
+            match run_pass(&state).await {
+                // The senders stopped with mail or webhooks left: go on without a pause.
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "background pass failed; retrying next pass")
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
@@ -48,10 +53,15 @@ pub fn spawn(state: State) -> WorkerHandle {
 
 /// One pass over every job.
 pub async fn run_once(state: &State) -> Result<(), DbError> {
+    run_pass(state).await.map(|_| ())
+}
+
+/// One pass; true when a sender stopped at its time limit with work left.
+async fn run_pass(state: &State) -> Result<bool, DbError> {
     let today = state.clock.today();
     let restored = state
         .pool
-        .run(move |conn| restore_offers(conn, today))
+        .run(move |conn| conn.transaction(|conn| restore_offers(conn, today)))
         .await?;
     if restored > 0 {
         tracing::info!(
@@ -60,11 +70,12 @@ pub async fn run_once(state: &State) -> Result<(), DbError> {
         );
     }
     let routing_state = state.clone();
+    let batch = state.settings.worker.sweep_batch;
     let (escalated, breaches) = tokio::task::spawn_blocking(move || {
         let ctx = routing_state.ordering();
         let mut conn = routing_state.pool.get()?;
-        let escalated = crate::ordering::routing::escalate_overdue(&mut conn, &ctx, SWEEP_BATCH);
-        let breaches = crate::ordering::routing::flag_breaches(&mut conn, &ctx, SWEEP_BATCH);
+        let escalated = crate::ordering::routing::escalate_overdue(&mut conn, &ctx, batch);
+        let breaches = crate::ordering::routing::flag_breaches(&mut conn, &ctx, batch);
         Ok::<_, DbError>((escalated, breaches))
     })
     .await
@@ -96,9 +107,13 @@ pub async fn run_once(state: &State) -> Result<(), DbError> {
         Err(error) => tracing::warn!(%error, "report refresh failed; retrying next pass"),
     }
     // Mail and webhooks last, so what the sweeps just queued leaves in this same pass.
+    let started = std::time::Instant::now();
     send_mail(state).await?;
+    let mail_cut_short = started.elapsed() >= sender::PASS_LIMIT;
+    let started = std::time::Instant::now();
     send_webhooks(state).await?;
-    Ok(())
+    let webhooks_cut_short = started.elapsed() >= crate::webhooks::PASS_LIMIT;
+    Ok(mail_cut_short || webhooks_cut_short)
 }
 
 /// POSTs due webhook deliveries on a blocking thread.
@@ -109,9 +124,6 @@ pub async fn send_webhooks(state: &State) -> Result<crate::webhooks::WebhookRepo
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
 }
-
-/// How many orders one sweep handles before the worker looks at the rest next pass.
-const SWEEP_BATCH: i64 = 500;
 
 /// Sends the outbox's due messages on a blocking thread (SMTP is synchronous).
 pub async fn send_mail(state: &State) -> Result<SendReport, DbError> {

@@ -31,6 +31,8 @@ on_both_backends!(
     cancellation_before_and_after_confirmation,
     an_institution_never_sees_another_institutions_orders,
     confirmation_reaches_a_real_smtp_server_within_24_hours,
+    the_answer_to_a_new_order_is_the_order_as_stored,
+    one_worker_pass_handles_more_orders_than_one_batch,
 );
 
 const PRICES: [Option<&str>; 5] = [
@@ -889,4 +891,154 @@ async fn confirmation_reaches_a_real_smtp_server_within_24_hours(backend: Backen
             .any(|raw| raw.contains(&confirmation.message_id)),
         "the SMTP server has it"
     );
+}
+
+/// The answer to `POST /api/v1/orders` is written together with the orders; it must be the
+/// orders exactly as stored, whether the order was repriced for its supplier or found no
+/// supplier at all.
+async fn the_answer_to_a_new_order_is_the_order_as_stored(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    // MASK-A is out of stock at rank 1: its catalogue price is rank 2's, and an order with it
+    // goes to rank 2, which reprices MASK-B from 10.00 to 9.00.
+    let w = world_with(app, &[1]).await;
+    let now = w.app.clock.now_naive();
+    let lot = LotFixture {
+        lot_id: w.lot.lot_id,
+        reference: w.lot.reference.clone(),
+        suppliers: w.lot.suppliers.clone(),
+    };
+    w.app
+        .with_conn(move |conn| {
+            // Two products no single supplier offers together.
+            product_fixture(conn, now, &lot, "ONLY-R1", "standard", &[Some("4.00")], &[]);
+            product_fixture(
+                conn,
+                now,
+                &lot,
+                "ONLY-R2",
+                "standard",
+                &[None, Some("5.00")],
+                &[],
+            );
+        })
+        .await;
+    let mut answers = Vec::new();
+    for (lines, status) in [
+        (
+            json!([{ "sku": "MASK-A", "quantity": 2 }, { "sku": "mask-b ", "quantity": 3 }]),
+            "routed",
+        ),
+        (
+            json!([{ "sku": "ONLY-R1", "quantity": 1 }, { "sku": "ONLY-R2", "quantity": 1 }]),
+            "unfulfilled",
+        ),
+    ] {
+        let response = post_order(&w, lines, Some(&format!("as-stored-{status}"))).await;
+        assert_eq!(response.status(), 201);
+        let answer: Value = response.json().await.unwrap();
+        let placed = answer["orders"][0].clone();
+        assert_eq!(placed["status"], status);
+        let stored = order(&w, placed["id"].as_i64().unwrap()).await;
+        assert_eq!(placed, stored, "the answer is the stored order");
+        assert_eq!(answer["checkout_id"], stored["checkout_id"]);
+        answers.push(placed);
+    }
+    let routed = &answers[0];
+    assert_eq!(rank_of(routed), Some(2));
+    assert_eq!(routed["lines"][1]["unit_price"]["amount"], "9.00");
+    assert_eq!(
+        routed["net_when_placed"]["amount"], "48.00",
+        "2 × 9.00 + 3 × 10.00"
+    );
+    let outbox = w.app.outbox().await;
+    let received: Vec<_> = outbox
+        .iter()
+        .filter(|m| m.template == "order-received")
+        .collect();
+    assert_eq!(received.len(), 2);
+    assert!(
+        received[0].body_text.contains("48,00"),
+        "the acknowledgement shows the catalogue prices"
+    );
+    assert_eq!(
+        outbox
+            .iter()
+            .filter(|m| m.template == "order-unfulfilled")
+            .count(),
+        2,
+        "institution and authority told at once"
+    );
+}
+
+/// A worker pass moves every overdue order and flags every late one, however many batches
+/// that takes.
+async fn one_worker_pass_handles_more_orders_than_one_batch(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| s.worker.sweep_batch = 2).await else {
+        return;
+    };
+    let w = world_with(app, &[]).await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(place(&w).await);
+    }
+    // A day later: every deadline has passed and the 24-hour promise is broken.
+    w.app.clock.advance(Duration::hours(24));
+    sweep(&w.app).await;
+    for id in &ids {
+        let o = order(&w, *id).await;
+        assert_eq!(rank_of(&o), Some(2), "order {id} moved on");
+        assert_eq!(o["breach"], true, "order {id} flagged");
+        let kinds: Vec<&str> = o["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["placed", "offered", "timed_out", "offered", "breach"]
+        );
+        // Repriced for rank 2.
+        assert_eq!(o["lines"][0]["unit_price"]["amount"], "9.00");
+    }
+    let breaches = w
+        .app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.template == "order-breach")
+        .count();
+    assert_eq!(breaches, 5);
+    let moved = ids.clone();
+    let feed: Vec<i64> = w
+        .app
+        .with_conn(move |conn| {
+            let mut seqs = Vec::new();
+            for id in moved {
+                for a in centrale::db::orders::assignments_of(conn, id).unwrap() {
+                    seqs.push(a.feed_seq);
+                }
+            }
+            seqs
+        })
+        .await;
+    let mut distinct = feed.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        feed.len(),
+        "every feed change numbered once"
+    );
+    sweep(&w.app).await;
+    let again = w
+        .app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.template == "order-breach")
+        .count();
+    assert_eq!(again, 5, "flagged once");
 }

@@ -135,21 +135,23 @@ async fn authenticate(state: &State, token: String) -> Result<Principal, ApiErro
         }
     })?;
     let client_id = claims.sub.clone();
-    let client = state
+    // The client and its organisation in one trip to the pool.
+    let (client, organisation_active) = state
         .pool
-        .run(move |conn| api_clients::by_client_id(conn, &client_id))
-        .await?
-        .ok_or_else(invalid)?;
+        .run(move |conn| {
+            let Some(client) = api_clients::by_client_id(conn, &client_id)? else {
+                return Ok::<_, crate::db::DbError>((None, false));
+            };
+            let active = organisation_active(conn, client.institution_id, client.supplier_id)?;
+            Ok((Some(client), active))
+        })
+        .await?;
+    let client = client.ok_or_else(invalid)?;
     if client.is_revoked() {
         return Err(ApiError::Unauthorized(
             "the API client of this token has been revoked".into(),
         ));
     }
-    let (institution, supplier) = (client.institution_id, client.supplier_id);
-    let organisation_active = state
-        .pool
-        .run(move |conn| organisation_active(conn, institution, supplier))
-        .await?;
     if let Err(wait) = state.api_limiter.check(client.id) {
         return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
     }

@@ -57,7 +57,7 @@ pub fn by_client_id(conn: &mut Conn, client_id: &str) -> DbResult<Option<ApiClie
     Ok(with_conn!(conn, |c| api_clients::table
         .filter(api_clients::client_id.eq(client_id))
         .select(ApiClientRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 

@@ -144,7 +144,7 @@ pub fn lot_by_reference(conn: &mut Conn, reference: &str) -> DbResult<Option<Lot
     Ok(with_conn!(conn, |c| lots::table
         .filter(lots::reference.eq(reference))
         .select(LotRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -152,7 +152,7 @@ pub fn lot_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<LotRow>> {
     Ok(with_conn!(conn, |c| lots::table
         .find(id)
         .select(LotRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -234,7 +234,7 @@ pub fn product_by_sku(conn: &mut Conn, sku: &str) -> DbResult<Option<ProductRow>
     Ok(with_conn!(conn, |c| products::table
         .filter(products::sku.eq(sku))
         .select(ProductRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -242,7 +242,7 @@ pub fn product_lot_id(conn: &mut Conn, product_id: i64) -> DbResult<Option<i64>>
     Ok(with_conn!(conn, |c| products::table
         .find(product_id)
         .select(products::lot_id)
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -250,7 +250,7 @@ pub fn lot_reference(conn: &mut Conn, lot_id: i64) -> DbResult<Option<String>> {
     Ok(with_conn!(conn, |c| lots::table
         .find(lot_id)
         .select(lots::reference)
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -274,6 +274,35 @@ pub fn supplier_briefs(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<SupplierBri
     Ok(with_conn!(conn, |c| suppliers::table
         .filter(suppliers::id.eq_any(ids))
         .select((suppliers::id, suppliers::name, suppliers::status))
+        .load(c))?)
+}
+
+pub fn lots_by_ids(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<LotRow>> {
+    Ok(with_conn!(conn, |c| lots::table
+        .filter(lots::id.eq_any(ids))
+        .order(lots::id.asc())
+        .select(LotRow::as_select())
+        .load(c))?)
+}
+
+/// Suppliers as routing needs them: whether they take orders, and where their webhooks go.
+#[derive(Debug, Clone, Queryable)]
+pub struct RoutingSupplier {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub webhook_url: Option<String>,
+}
+
+pub fn routing_suppliers(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<RoutingSupplier>> {
+    Ok(with_conn!(conn, |c| suppliers::table
+        .filter(suppliers::id.eq_any(ids))
+        .select((
+            suppliers::id,
+            suppliers::name,
+            suppliers::status,
+            suppliers::webhook_url,
+        ))
         .load(c))?)
 }
 

@@ -5,16 +5,24 @@
 //! the body the concrete connection type. That keeps every diesel feature both backends share
 //! (RETURNING, ON CONFLICT, ...) available, and the rare dialect-specific statement sits in
 //! an explicit `match` on [`Conn`].
+//!
+//! A lookup by primary or unique key ends in `get_result`, not `first`: `first` adds
+//! `LIMIT ?`, and SQLite compiles a statement again on every run when its LIMIT is a bound
+//! parameter, which costs more than the lookup itself.
 
 pub mod api_clients;
 pub mod catalogue;
+pub mod group_commit;
 pub mod orders;
 pub mod parties;
 pub mod reference;
 pub mod schema;
 
+use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
@@ -55,6 +63,10 @@ pub enum DbError {
     Migration(String),
     #[error("database task failed: {0}")]
     Task(String),
+    #[error("database is locked: too many writers queued")]
+    WriterQueueTimeout,
+    #[error("shared transaction failed: {0}")]
+    GroupCommit(String),
 }
 
 impl DbError {
@@ -62,7 +74,7 @@ impl DbError {
     /// as opposed to a bug or a constraint violation.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Pool(_) => true,
+            DbError::Pool(_) | DbError::WriterQueueTimeout | DbError::GroupCommit(_) => true,
             DbError::Query(diesel::result::Error::DatabaseError(_, info)) => {
                 let message = info.message();
                 message.contains("database is locked") || message.contains("busy")
@@ -107,16 +119,112 @@ impl Backend {
     }
 }
 
-/// A connection pool of either backend.
+/// A connection pool of either backend. An SQLite pool shares one [`WriteGate`] between its
+/// connections.
 #[derive(Clone)]
 pub enum Pool {
-    Sqlite(r2d2::Pool<ConnectionManager<SqliteConnection>>),
+    Sqlite(
+        r2d2::Pool<ConnectionManager<SqliteConnection>>,
+        Arc<WriteGate>,
+    ),
     Postgres(r2d2::Pool<ConnectionManager<PgConnection>>),
 }
 
 pub enum Conn {
-    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+    Sqlite(SqliteConn),
     Postgres(PooledConnection<ConnectionManager<PgConnection>>),
+}
+
+/// A pooled SQLite connection with its pool's write gate.
+pub struct SqliteConn {
+    conn: PooledConnection<ConnectionManager<SqliteConnection>>,
+    gate: Arc<WriteGate>,
+}
+
+impl Deref for SqliteConn {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for SqliteConn {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+}
+
+/// SQLite lets one writer in at a time, and a connection refused the lock sleeps in its busy
+/// handler (1, 2, 5 ... 100 ms) before trying again, so under load writers wait far longer
+/// than the writes take. The gate queues this process's writers first, in arrival order, so
+/// each asks SQLite for the lock only when the previous one has committed. The busy timeout
+/// stays as the guard against other processes (the command line, a backup).
+pub struct WriteGate {
+    queue: Mutex<GateQueue>,
+    turn: Condvar,
+    timeout: Duration,
+}
+
+#[derive(Default)]
+struct GateQueue {
+    held: bool,
+    waiting: VecDeque<u64>,
+    next_ticket: u64,
+}
+
+/// The right to write until dropped.
+pub struct GatePass<'a>(&'a WriteGate);
+
+impl WriteGate {
+    pub fn new(timeout: Duration) -> WriteGate {
+        WriteGate {
+            queue: Mutex::new(GateQueue::default()),
+            turn: Condvar::new(),
+            timeout,
+        }
+    }
+
+    /// Waits for this writer's turn; gives up after the timeout, as the busy handler would.
+    pub fn enter(&self) -> Result<GatePass<'_>, DbError> {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if !queue.held && queue.waiting.is_empty() {
+            queue.held = true;
+            return Ok(GatePass(self));
+        }
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.waiting.push_back(ticket);
+        let give_up = Instant::now() + self.timeout;
+        loop {
+            if !queue.held && queue.waiting.front() == Some(&ticket) {
+                queue.waiting.pop_front();
+                queue.held = true;
+                return Ok(GatePass(self));
+            }
+            let left = give_up.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                queue.waiting.retain(|t| *t != ticket);
+                // The next in line may have been waiting behind this ticket.
+                self.turn.notify_all();
+                return Err(DbError::WriterQueueTimeout);
+            }
+            queue = self
+                .turn
+                .wait_timeout(queue, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+impl Drop for GatePass<'_> {
+    fn drop(&mut self) {
+        let mut queue = self.0.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        queue.held = false;
+        drop(queue);
+        self.0.turn.notify_all();
+    }
 }
 
 /// Settings every SQLite connection gets when the pool opens it: WAL so readers never wait
@@ -169,7 +277,8 @@ impl Pool {
                     }))
                     .build(ConnectionManager::<SqliteConnection>::new(path))
                     .map_err(|e| anyhow::anyhow!("cannot open SQLite database {path}: {e}"))?;
-                Ok(Pool::Sqlite(pool))
+                let gate = WriteGate::new(Duration::from_millis(settings.busy_timeout_ms));
+                Ok(Pool::Sqlite(pool, Arc::new(gate)))
             }
             Backend::Postgres => {
                 let pool = r2d2::Pool::builder()
@@ -184,14 +293,17 @@ impl Pool {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite(..) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub fn get(&self) -> DbResult<Conn> {
         Ok(match self {
-            Pool::Sqlite(pool) => Conn::Sqlite(pool.get()?),
+            Pool::Sqlite(pool, gate) => Conn::Sqlite(SqliteConn {
+                conn: pool.get()?,
+                gate: gate.clone(),
+            }),
             Pool::Postgres(pool) => Conn::Postgres(pool.get()?),
         })
     }
@@ -239,21 +351,30 @@ impl Conn {
     }
 
     /// Runs `work` in one transaction: committed if it returns `Ok`, rolled back otherwise.
-    /// On SQLite the transaction takes the write lock up front (`BEGIN IMMEDIATE`), so two
-    /// writers queue on the busy timeout instead of failing halfway with SQLITE_BUSY.
+    /// On SQLite the transaction takes the write lock up front (`BEGIN IMMEDIATE`), after
+    /// waiting its turn at the pool's [`WriteGate`], so two writers queue instead of failing
+    /// halfway with SQLITE_BUSY or sleeping in the busy handler.
     pub fn transaction<T, E, F>(&mut self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut Conn) -> Result<T, E>,
         E: From<DbError>,
     {
-        let begun = match self {
+        let gate = match self {
             Conn::Sqlite(c) => {
-                let c: &mut SqliteConnection = c;
-                let nested = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(c)
+                let nested = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(&mut c.conn)
                     .transaction_depth()
                     .map(|depth| depth.is_some())
                     .unwrap_or(false);
-                if nested {
+                (!nested).then(|| c.gate.clone())
+            }
+            Conn::Postgres(_) => None,
+        };
+        // Held until the transaction has committed or rolled back.
+        let _pass = gate.as_deref().map(WriteGate::enter).transpose()?;
+        let begun = match self {
+            Conn::Sqlite(c) => {
+                let c: &mut SqliteConnection = c;
+                if gate.is_none() {
                     // Inside an outer transaction this becomes a savepoint.
                     AnsiTransactionManager::begin_transaction(c)
                 } else {
@@ -282,5 +403,60 @@ impl Conn {
     pub fn ping(&mut self) -> DbResult<()> {
         with_conn!(self, |c| c.batch_execute("SELECT 1"))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::thread;
+
+    /// Starts a writer that queues at the gate, then reports `name` once in.
+    fn writer(gate: &Arc<WriteGate>, name: u32, log: &mpsc::Sender<u32>) -> thread::JoinHandle<()> {
+        let (queued, log) = (gate.clone(), log.clone());
+        let handle = thread::spawn(move || {
+            if let Ok(_pass) = queued.enter() {
+                log.send(name).unwrap();
+                thread::sleep(Duration::from_millis(5));
+            }
+        });
+        // Let it reach the queue before the next one arrives.
+        while gate.queue.lock().unwrap().waiting.len() < name as usize {
+            thread::yield_now();
+        }
+        handle
+    }
+
+    #[test]
+    fn writers_go_in_the_order_they_arrived() {
+        let gate = Arc::new(WriteGate::new(Duration::from_secs(10)));
+        let (log, entered) = mpsc::channel();
+        let first = gate.enter().unwrap();
+        let writers: Vec<_> = (1..=5).map(|name| writer(&gate, name, &log)).collect();
+        drop(first);
+        for handle in writers {
+            handle.join().unwrap();
+        }
+        let order: Vec<u32> = entered.try_iter().collect();
+        assert_eq!(order, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_writer_gives_up_after_the_timeout_without_blocking_the_next() {
+        let gate = Arc::new(WriteGate::new(Duration::from_millis(50)));
+        let held = gate.enter().unwrap();
+        let waiting = {
+            let gate = gate.clone();
+            thread::spawn(move || gate.enter().map(|_| ()))
+        };
+        assert!(matches!(
+            waiting.join().unwrap(),
+            Err(DbError::WriterQueueTimeout)
+        ));
+        assert!(DbError::WriterQueueTimeout.is_unavailable(), "answered 503");
+        assert!(gate.queue.lock().unwrap().waiting.is_empty());
+        drop(held);
+        assert!(gate.enter().is_ok(), "free again once released");
     }
 }

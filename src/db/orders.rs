@@ -188,7 +188,7 @@ pub fn order(conn: &mut Conn, id: i64) -> DbResult<Option<OrderRow>> {
     Ok(with_conn!(conn, |c| orders::table
         .find(id)
         .select(OrderRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -281,10 +281,14 @@ pub fn unflagged_late(
     placed_before: NaiveDateTime,
     limit: i64,
 ) -> DbResult<Vec<i64>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    // Written out, not bound, so that both databases see it is the condition of the
+    // `orders_unflagged` partial index.
+    let waiting = sql::<Bool>("breach_at IS NULL AND status IN ('placed', 'routed')");
     Ok(with_conn!(conn, |c| orders::table
-        .filter(orders::status.eq_any(["placed", "routed"]))
+        .filter(waiting)
         .filter(orders::placed_at.le(placed_before))
-        .filter(orders::breach_at.is_null())
         .order(orders::placed_at.asc())
         .limit(limit)
         .select(orders::id)
@@ -369,7 +373,7 @@ pub fn saved_response(
             idempotency_keys::response_status,
             idempotency_keys::response_body,
         ))
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -444,7 +448,7 @@ pub fn assignment(
         .filter(order_assignments::order_id.eq(order_id))
         .filter(order_assignments::supplier_id.eq(supplier_id))
         .select(AssignmentRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -455,5 +459,157 @@ pub fn take_cart(conn: &mut Conn, user_id: i64) -> DbResult<Vec<(i64, i32)>> {
         cart_lines::table.filter(cart_lines::user_id.eq(user_id))
     )
     .returning((cart_lines::product_id, cart_lines::quantity))
+    .get_results(c))?)
+}
+
+// --- Many rows at once: a checkout's lines and events, and the sweeps, which handle a batch
+// of orders per transaction.
+
+pub fn insert_lines(conn: &mut Conn, new: &[NewOrderLine<'_>]) -> DbResult<Vec<OrderLineRow>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        order_lines::table
+    )
+    .values(new)
+    .returning(OrderLineRow::as_returning())
+    .get_results(c))?)
+}
+
+/// Inserts events in the order given, so each order's history keeps its sequence.
+pub fn insert_events(conn: &mut Conn, new: &[NewOrderEvent<'_>]) -> DbResult<Vec<OrderEventRow>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        order_events::table
+    )
+    .values(new)
+    .returning(OrderEventRow::as_returning())
+    .get_results(c))?)
+}
+
+pub fn insert_assignments(conn: &mut Conn, new: &[NewAssignment]) -> DbResult<()> {
+    if !new.is_empty() {
+        with_conn!(conn, |c| diesel::insert_into(order_assignments::table)
+            .values(new)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Takes `count` numbers of the supplier feed at once and returns the first; the rest follow
+/// it. Same locking as [`next_feed_seq`].
+pub fn take_feed_seqs(conn: &mut Conn, count: i64) -> DbResult<i64> {
+    let last: i64 = with_conn!(conn, |c| diesel::update(feed_sequence::table.find(1))
+        .set(feed_sequence::value.eq(feed_sequence::value + count))
+        .returning(feed_sequence::value)
+        .get_result(c))?;
+    Ok(last - count + 1)
+}
+
+/// Orders waiting on a supplier whose deadline has passed, the longest overdue first.
+pub fn overdue_orders(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> DbResult<Vec<OrderRow>> {
+    Ok(with_conn!(conn, |c| orders::table
+        .filter(orders::status.eq("routed"))
+        .filter(orders::response_deadline.le(now))
+        .order(orders::response_deadline.asc())
+        .limit(limit)
+        .select(OrderRow::as_select())
+        .load(c))?)
+}
+
+pub fn orders_by_ids(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<OrderRow>> {
+    Ok(with_conn!(conn, |c| orders::table
+        .filter(orders::id.eq_any(ids))
+        .order(orders::id.asc())
+        .select(OrderRow::as_select())
+        .load(c))?)
+}
+
+pub fn lines_of_orders(conn: &mut Conn, order_ids: &[i64]) -> DbResult<Vec<OrderLineRow>> {
+    Ok(with_conn!(conn, |c| order_lines::table
+        .filter(order_lines::order_id.eq_any(order_ids))
+        .order(order_lines::id.asc())
+        .select(OrderLineRow::as_select())
+        .load(c))?)
+}
+
+pub fn events_of_orders(conn: &mut Conn, order_ids: &[i64]) -> DbResult<Vec<OrderEventRow>> {
+    Ok(with_conn!(conn, |c| order_events::table
+        .filter(order_events::order_id.eq_any(order_ids))
+        .order(order_events::id.asc())
+        .select(OrderEventRow::as_select())
+        .load(c))?)
+}
+
+pub fn assignments_of_orders(conn: &mut Conn, order_ids: &[i64]) -> DbResult<Vec<AssignmentRow>> {
+    Ok(with_conn!(conn, |c| order_assignments::table
+        .filter(order_assignments::order_id.eq_any(order_ids))
+        .order(order_assignments::id.asc())
+        .select(AssignmentRow::as_select())
+        .load(c))?)
+}
+
+/// Closes the open assignment of an order held by `supplier_id` with a feed number taken
+/// beforehand; false when there was none left to close.
+pub fn close_assignment_at(
+    conn: &mut Conn,
+    order_id: i64,
+    supplier_id: i64,
+    outcome: &str,
+    now: NaiveDateTime,
+    reason: Option<&str>,
+    feed_seq: i64,
+) -> DbResult<bool> {
+    let updated = with_conn!(conn, |c| diesel::update(
+        order_assignments::table
+            .filter(order_assignments::order_id.eq(order_id))
+            .filter(order_assignments::supplier_id.eq(supplier_id))
+            .filter(order_assignments::outcome.is_null())
+    )
+    .set((
+        order_assignments::outcome.eq(Some(outcome)),
+        order_assignments::answered_at.eq(Some(now)),
+        order_assignments::reason.eq(reason),
+        order_assignments::feed_seq.eq(feed_seq),
+    ))
+    .execute(c))?;
+    Ok(updated == 1)
+}
+
+/// The breach marks of a batch: what the order looked like when it was flagged.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct FlaggedOrder {
+    pub id: i64,
+    pub status: String,
+    pub current_supplier_id: Option<i64>,
+    pub current_rank: Option<i32>,
+    pub response_deadline: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Marks as breached those of `ids` still unconfirmed and not flagged yet; returns them.
+pub fn flag_breached(
+    conn: &mut Conn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> DbResult<Vec<FlaggedOrder>> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        orders::table
+            .filter(orders::id.eq_any(ids))
+            .filter(orders::breach_at.is_null())
+            .filter(orders::status.eq_any(["placed", "routed"]))
+    )
+    .set(orders::breach_at.eq(Some(now)))
+    .returning((
+        orders::id,
+        orders::status,
+        orders::current_supplier_id,
+        orders::current_rank,
+        orders::response_deadline,
+        orders::updated_at,
+    ))
     .get_results(c))?)
 }

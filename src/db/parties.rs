@@ -153,7 +153,7 @@ pub fn institution(conn: &mut Conn, id: i64) -> DbResult<Option<InstitutionRow>>
     Ok(with_conn!(conn, |c| institutions::table
         .find(id)
         .select(InstitutionRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -195,7 +195,7 @@ pub fn supplier(conn: &mut Conn, id: i64) -> DbResult<Option<SupplierRow>> {
     Ok(with_conn!(conn, |c| suppliers::table
         .find(id)
         .select(SupplierRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 
@@ -233,11 +233,30 @@ pub fn delivery_addresses_of(
         .load(c))?)
 }
 
+pub fn delivery_addresses_of_institutions(
+    conn: &mut Conn,
+    institution_ids: &[i64],
+) -> DbResult<Vec<DeliveryAddressRow>> {
+    Ok(with_conn!(conn, |c| delivery_addresses::table
+        .filter(delivery_addresses::institution_id.eq_any(institution_ids))
+        .order(delivery_addresses::id.asc())
+        .select(DeliveryAddressRow::as_select())
+        .load(c))?)
+}
+
+/// `(id, name)` of these institutions.
+pub fn institution_names(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<(i64, String)>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .filter(institutions::id.eq_any(ids))
+        .select((institutions::id, institutions::name))
+        .load(c))?)
+}
+
 pub fn user(conn: &mut Conn, id: i64) -> DbResult<Option<UserRow>> {
     Ok(with_conn!(conn, |c| users::table
         .find(id)
         .select(UserRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?)
 }
 

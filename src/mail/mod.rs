@@ -131,24 +131,64 @@ impl MailTemplates {
         now: NaiveDateTime,
         email: &OutgoingEmail<'_, T>,
     ) -> Result<i64, MailError> {
-        let rendered = self.render(email.template, email.language, email.data)?;
-        let id = outbox::insert(
-            conn,
-            &outbox::NewOutboxEmail {
-                message_id: &self.new_message_id(),
-                template: email.template,
-                language: email.language.code(),
-                to_address: email.to_address,
-                to_name: email.to_name,
-                subject: &rendered.subject,
-                body_text: &rendered.text,
-                body_html: &rendered.html,
-                created_at: now,
-                next_attempt_at: now,
-            },
-        )?;
-        Ok(id)
+        let ready = self.prepare(email)?;
+        Ok(outbox::insert(conn, &ready.row(now))?)
     }
+
+    /// Renders `email` with its Message-ID, ready for the outbox: rendering can then happen
+    /// before the transaction that queues it, and many messages go in with one statement.
+    pub fn prepare<T: Serialize>(
+        &self,
+        email: &OutgoingEmail<'_, T>,
+    ) -> Result<ReadyEmail, MailError> {
+        let rendered = self.render(email.template, email.language, email.data)?;
+        Ok(ReadyEmail {
+            message_id: self.new_message_id(),
+            template: email.template.to_owned(),
+            language: email.language,
+            to_address: email.to_address.to_owned(),
+            to_name: email.to_name.to_owned(),
+            rendered,
+        })
+    }
+}
+
+/// A rendered message not yet in the outbox.
+#[derive(Debug, Clone)]
+pub struct ReadyEmail {
+    pub message_id: String,
+    pub template: String,
+    pub language: Language,
+    pub to_address: String,
+    pub to_name: String,
+    pub rendered: RenderedEmail,
+}
+
+impl ReadyEmail {
+    pub fn row(&self, now: NaiveDateTime) -> outbox::NewOutboxEmail<'_> {
+        outbox::NewOutboxEmail {
+            message_id: &self.message_id,
+            template: &self.template,
+            language: self.language.code(),
+            to_address: &self.to_address,
+            to_name: &self.to_name,
+            subject: &self.rendered.subject,
+            body_text: &self.rendered.text,
+            body_html: &self.rendered.html,
+            created_at: now,
+            next_attempt_at: now,
+        }
+    }
+}
+
+/// Queues rendered messages, in the order given, inside the caller's transaction.
+pub fn enqueue_ready(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    emails: &[ReadyEmail],
+) -> Result<(), DbError> {
+    let rows: Vec<outbox::NewOutboxEmail<'_>> = emails.iter().map(|e| e.row(now)).collect();
+    outbox::insert_many(conn, &rows)
 }
 
 /// The domain part of the sender's address ("centrale <no-reply@x.example>" → "x.example").

@@ -50,6 +50,15 @@ pub fn insert(conn: &mut Conn, new: &NewOutboxEmail<'_>) -> DbResult<i64> {
     .get_result(c))?)
 }
 
+pub fn insert_many(conn: &mut Conn, new: &[NewOutboxEmail<'_>]) -> DbResult<()> {
+    if !new.is_empty() {
+        with_conn!(conn, |c| diesel::insert_into(outbox_emails::table)
+            .values(new)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
 /// Ids of unsent messages whose time has come and that no sender holds.
 pub fn due(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> DbResult<Vec<i64>> {
     Ok(with_conn!(conn, |c| outbox_emails::table
@@ -94,6 +103,68 @@ pub fn claim(
         .find(id)
         .select(OutboxEmail::as_select())
         .first(c))?))
+}
+
+/// Takes up to `limit` due messages for sending until `until`, oldest first. Call inside a
+/// transaction: the conditional update lets each message go to exactly one sender.
+pub fn claim_due(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<OutboxEmail>> {
+    let ids = due(conn, now, limit)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut claimed: Vec<OutboxEmail> = with_conn!(conn, |c| diesel::update(
+        outbox_emails::table
+            .filter(outbox_emails::id.eq_any(&ids))
+            .filter(outbox_emails::sent_at.is_null())
+            .filter(
+                outbox_emails::locked_until
+                    .is_null()
+                    .or(outbox_emails::locked_until.lt(now))
+            )
+    )
+    .set(outbox_emails::locked_until.eq(Some(until)))
+    .returning(OutboxEmail::as_returning())
+    .get_results(c))?;
+    claimed.sort_by_key(|e| e.id);
+    Ok(claimed)
+}
+
+/// Marks these messages sent, in one statement.
+pub fn mark_all_sent(conn: &mut Conn, ids: &[i64], now: NaiveDateTime) -> DbResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    with_conn!(conn, |c| diesel::update(
+        outbox_emails::table.filter(outbox_emails::id.eq_any(ids))
+    )
+    .set((
+        outbox_emails::sent_at.eq(Some(now)),
+        outbox_emails::locked_until.eq(None::<NaiveDateTime>),
+        outbox_emails::attempts.eq(outbox_emails::attempts + 1),
+        outbox_emails::last_error.eq(None::<String>),
+    ))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Gives claimed messages back unsent, for the next pass.
+pub fn release(conn: &mut Conn, ids: &[i64]) -> DbResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    with_conn!(conn, |c| diesel::update(
+        outbox_emails::table
+            .filter(outbox_emails::id.eq_any(ids))
+            .filter(outbox_emails::sent_at.is_null())
+    )
+    .set(outbox_emails::locked_until.eq(None::<NaiveDateTime>))
+    .execute(c))?;
+    Ok(())
 }
 
 pub fn mark_sent(conn: &mut Conn, id: i64, now: NaiveDateTime) -> DbResult<()> {

@@ -2,7 +2,7 @@
 //! demos) or SMTP through rustls. Failed sends are retried with exponential backoff, for as
 //! long as it takes; nothing is dropped.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -15,7 +15,11 @@ use crate::db::{DbError, Pool};
 
 /// How long a sender holds a message before another may retry it.
 const CLAIM_SECONDS: i64 = 300;
-const BATCH: i64 = 50;
+/// Sending stops early in a batch once half its lease is gone.
+const LEASE_MARGIN: Duration = Duration::from_secs(CLAIM_SECONDS as u64 / 2);
+const BATCH: i64 = 100;
+/// How long one pass keeps sending before the worker turns to its other jobs.
+pub const PASS_LIMIT: Duration = Duration::from_secs(10);
 const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub enum MailTransport {
@@ -109,7 +113,10 @@ pub struct SendReport {
     pub failed: usize,
 }
 
-/// One pass: sends every due message, blocking (call from a blocking thread).
+/// One pass: sends every due message, blocking (call from a blocking thread). Messages are
+/// claimed and marked a batch at a time, a short transaction each, so a backlog costs two
+/// commits per batch rather than two per message and only one batch is ever in memory. A
+/// pass stops after [`PASS_LIMIT`]; the rest waits for the next one.
 pub fn send_due(
     pool: &Pool,
     transport: &MailTransport,
@@ -118,30 +125,48 @@ pub fn send_due(
 ) -> Result<SendReport, DbError> {
     let mut conn = pool.get()?;
     let mut report = SendReport::default();
-    let started = std::time::Instant::now();
-    for id in outbox::due(&mut conn, now, BATCH)? {
+    let started = Instant::now();
+    loop {
         // A slow server can make a pass last minutes: each claim counts from the time it is
         // made, so a lease never starts out already expired.
-        let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let until = now + chrono::Duration::seconds(CLAIM_SECONDS);
-        let Some(email) = outbox::claim(&mut conn, id, now, until)? else {
-            continue;
-        };
-        let outcome = build_message(from, &email).and_then(|message| transport.send(&message));
-        match outcome {
-            Ok(()) => {
-                outbox::mark_sent(&mut conn, id, now)?;
-                report.sent += 1;
+        let claimed_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let until = claimed_at + chrono::Duration::seconds(CLAIM_SECONDS);
+        let batch = conn.transaction(|conn| outbox::claim_due(conn, claimed_at, until, BATCH))?;
+        let claimed = batch.len();
+        let held = Instant::now();
+        let mut sent = Vec::with_capacity(claimed);
+        let mut failed = Vec::new();
+        let mut unsent = Vec::new();
+        for email in batch {
+            if held.elapsed() > LEASE_MARGIN {
+                // Half the lease gone: give the rest back rather than risk a second sender
+                // taking them while this one still sends.
+                unsent.push(email.id);
+                continue;
             }
-            Err(error) => {
-                let retry_at = now + backoff(email.attempts);
-                tracing::warn!(id, to = %email.to_address, attempts = email.attempts + 1, %error, "email not sent; will retry");
-                outbox::mark_failed(&mut conn, id, retry_at, &error)?;
-                report.failed += 1;
+            let outcome = build_message(from, &email).and_then(|message| transport.send(&message));
+            match outcome {
+                Ok(()) => sent.push(email.id),
+                Err(error) => {
+                    let retry_at = claimed_at + backoff(email.attempts);
+                    tracing::warn!(id = email.id, to = %email.to_address, attempts = email.attempts + 1, %error, "email not sent; will retry");
+                    failed.push((email.id, retry_at, error));
+                }
             }
         }
+        conn.transaction(|conn| {
+            outbox::mark_all_sent(conn, &sent, claimed_at)?;
+            for (id, retry_at, error) in &failed {
+                outbox::mark_failed(conn, *id, *retry_at, error)?;
+            }
+            outbox::release(conn, &unsent)
+        })?;
+        report.sent += sent.len();
+        report.failed += failed.len();
+        if claimed < BATCH as usize || !unsent.is_empty() || started.elapsed() > PASS_LIMIT {
+            return Ok(report);
+        }
     }
-    Ok(report)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::OrderingContext;
 use crate::db::{parties, Conn};
 use crate::domain::Language;
 use crate::error::ServiceError;
-use crate::mail::OutgoingEmail;
+use crate::mail::{OutgoingEmail, ReadyEmail};
 use crate::membership::local_time;
 
 fn format_date(date: chrono::NaiveDate) -> String {
@@ -63,25 +63,35 @@ fn order_data(
 
 /// Who at the institution hears about an order: the person who placed it, or (for orders
 /// placed by an API client) the institution's contact, else its first active buyer.
-fn institution_recipient(
+pub fn institution_recipient(
     conn: &mut Conn,
-    order: &OrderView,
+    placed_by_user_id: Option<i64>,
+    institution_id: i64,
 ) -> Result<Option<(String, String)>, ServiceError> {
-    if let Some(user_id) = order.order.placed_by_user_id {
+    if let Some(user_id) = placed_by_user_id {
         if let Some(user) = parties::user(conn, user_id)? {
             return Ok(Some((user.email, user.name)));
         }
     }
-    if let Some(institution) = parties::institution(conn, order.order.institution_id)? {
+    if let Some(institution) = parties::institution(conn, institution_id)? {
         if !institution.contact_email.is_empty() {
             return Ok(Some((institution.contact_email, institution.contact_name)));
         }
     }
-    Ok(
-        parties::users_of_institution(conn, order.order.institution_id)?
-            .into_iter()
-            .find(|u| u.status == "active")
-            .map(|u| (u.email, u.name)),
+    Ok(parties::users_of_institution(conn, institution_id)?
+        .into_iter()
+        .find(|u| u.status == "active")
+        .map(|u| (u.email, u.name)))
+}
+
+fn recipient_of(
+    conn: &mut Conn,
+    order: &OrderView,
+) -> Result<Option<(String, String)>, ServiceError> {
+    institution_recipient(
+        conn,
+        order.order.placed_by_user_id,
+        order.order.institution_id,
     )
 }
 
@@ -89,60 +99,53 @@ fn load(conn: &mut Conn, order_id: i64) -> Result<OrderView, ServiceError> {
     view::load(conn, order_id)?.ok_or(ServiceError::NotFound("order"))
 }
 
-fn send(
-    conn: &mut Conn,
+fn ready(
     ctx: &OrderingContext<'_>,
     template: &str,
     language: Language,
     to: &(String, String),
     mut data: Value,
-) -> Result<(), ServiceError> {
+) -> Result<ReadyEmail, ServiceError> {
     data["recipient_name"] = Value::String(to.1.clone());
-    ctx.mail.enqueue(
-        conn,
-        ctx.now.naive_utc(),
-        &OutgoingEmail {
-            template,
-            language,
-            to_address: &to.0,
-            to_name: &to.1,
-            data: &data,
-        },
-    )?;
-    Ok(())
+    Ok(ctx.mail.prepare(&OutgoingEmail {
+        template,
+        language,
+        to_address: &to.0,
+        to_name: &to.1,
+        data: &data,
+    })?)
 }
 
 fn to_institution(
-    conn: &mut Conn,
     ctx: &OrderingContext<'_>,
     order: &OrderView,
+    to: Option<&(String, String)>,
     template: &str,
     extra: Value,
-) -> Result<(), ServiceError> {
-    let Some(to) = institution_recipient(conn, order)? else {
+) -> Result<Option<ReadyEmail>, ServiceError> {
+    let Some(to) = to else {
         tracing::warn!(
             order = order.order.id,
             "no address to tell the institution about its order"
         );
-        return Ok(());
+        return Ok(None);
     };
     let language = order.language();
     let mut data = order_data(ctx, order, language, false);
     merge(&mut data, extra);
-    send(conn, ctx, template, language, &to, data)
+    ready(ctx, template, language, to, data).map(Some)
 }
 
 fn to_authority(
-    conn: &mut Conn,
     ctx: &OrderingContext<'_>,
     order: &OrderView,
     template: &str,
     extra: Value,
-) -> Result<(), ServiceError> {
+) -> Result<ReadyEmail, ServiceError> {
     let to = (ctx.settings.mail.authority_address.clone(), String::new());
     let mut data = order_data(ctx, order, Language::Fr, true);
     merge(&mut data, extra);
-    send(conn, ctx, template, Language::Fr, &to, data)
+    ready(ctx, template, Language::Fr, &to, data)
 }
 
 fn merge(data: &mut Value, extra: Value) {
@@ -151,13 +154,68 @@ fn merge(data: &mut Value, extra: Value) {
     }
 }
 
+fn queue(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    emails: impl IntoIterator<Item = ReadyEmail>,
+) -> Result<(), ServiceError> {
+    let emails: Vec<ReadyEmail> = emails.into_iter().collect();
+    crate::mail::enqueue_ready(conn, ctx.now.naive_utc(), &emails)?;
+    Ok(())
+}
+
+/// The institution's acknowledgement of a new order, to `to`.
+pub fn received_email(
+    ctx: &OrderingContext<'_>,
+    order: &OrderView,
+    to: Option<&(String, String)>,
+) -> Result<Option<ReadyEmail>, ServiceError> {
+    to_institution(ctx, order, to, "order-received", json!({}))
+}
+
+/// No supplier can take the order: the institution (`to`) and the authority are told.
+pub fn unfulfilled_emails(
+    ctx: &OrderingContext<'_>,
+    order: &OrderView,
+    to: Option<&(String, String)>,
+) -> Result<Vec<ReadyEmail>, ServiceError> {
+    let institution = to_institution(
+        ctx,
+        order,
+        to,
+        "order-unfulfilled",
+        json!({ "for_authority": false }),
+    )?;
+    let authority = to_authority(
+        ctx,
+        order,
+        "order-unfulfilled",
+        json!({ "for_authority": true }),
+    )?;
+    Ok(institution.into_iter().chain([authority]).collect())
+}
+
+/// The authority's alert about an order past the 24-hour promise.
+pub fn breach_email(
+    ctx: &OrderingContext<'_>,
+    order: &OrderView,
+) -> Result<ReadyEmail, ServiceError> {
+    let extra = json!({
+        "supplier": order.current_supplier.clone().unwrap_or_default(),
+        "rank": order.order.current_rank.map(|r| r.to_string()).unwrap_or_default(),
+        "deadline": order.order.response_deadline.map(local_time).unwrap_or_default(),
+    });
+    to_authority(ctx, order, "order-breach", extra)
+}
+
 pub fn order_received(
     conn: &mut Conn,
     ctx: &OrderingContext<'_>,
     order_id: i64,
 ) -> Result<(), ServiceError> {
     let order = load(conn, order_id)?;
-    to_institution(conn, ctx, &order, "order-received", json!({}))
+    let to = recipient_of(conn, &order)?;
+    queue(conn, ctx, received_email(ctx, &order, to.as_ref())?)
 }
 
 pub fn order_confirmed(
@@ -173,7 +231,12 @@ pub fn order_confirmed(
         "price_changed": order.price_changed(),
         "displayed_net": order.displayed_net.format(language),
     });
-    to_institution(conn, ctx, &order, "order-confirmed", extra)
+    let to = recipient_of(conn, &order)?;
+    queue(
+        conn,
+        ctx,
+        to_institution(ctx, &order, to.as_ref(), "order-confirmed", extra)?,
+    )
 }
 
 pub fn order_unfulfilled(
@@ -182,20 +245,8 @@ pub fn order_unfulfilled(
     order_id: i64,
 ) -> Result<(), ServiceError> {
     let order = load(conn, order_id)?;
-    to_institution(
-        conn,
-        ctx,
-        &order,
-        "order-unfulfilled",
-        json!({ "for_authority": false }),
-    )?;
-    to_authority(
-        conn,
-        ctx,
-        &order,
-        "order-unfulfilled",
-        json!({ "for_authority": true }),
-    )
+    let to = recipient_of(conn, &order)?;
+    queue(conn, ctx, unfulfilled_emails(ctx, &order, to.as_ref())?)
 }
 
 pub fn order_breach(
@@ -204,12 +255,7 @@ pub fn order_breach(
     order_id: i64,
 ) -> Result<(), ServiceError> {
     let order = load(conn, order_id)?;
-    let extra = json!({
-        "supplier": order.current_supplier.clone().unwrap_or_default(),
-        "rank": order.order.current_rank.map(|r| r.to_string()).unwrap_or_default(),
-        "deadline": order.order.response_deadline.map(local_time).unwrap_or_default(),
-    });
-    to_authority(conn, ctx, &order, "order-breach", extra)
+    queue(conn, ctx, [breach_email(ctx, &order)?])
 }
 
 pub fn order_cancelled(
@@ -223,7 +269,12 @@ pub fn order_cancelled(
         "requested": requested,
         "supplier": order.confirmed_supplier.clone().unwrap_or_default(),
     });
-    to_institution(conn, ctx, &order, "order-cancelled", extra)
+    let to = recipient_of(conn, &order)?;
+    queue(
+        conn,
+        ctx,
+        to_institution(ctx, &order, to.as_ref(), "order-cancelled", extra)?,
+    )
 }
 
 pub fn order_cancellation_answered(
@@ -237,15 +288,15 @@ pub fn order_cancellation_answered(
         "requested": false,
         "supplier": order.confirmed_supplier.clone().unwrap_or_default(),
     });
-    to_institution(
+    let template = if accepted {
+        "order-cancelled"
+    } else {
+        "order-cancellation-refused"
+    };
+    let to = recipient_of(conn, &order)?;
+    queue(
         conn,
         ctx,
-        &order,
-        if accepted {
-            "order-cancelled"
-        } else {
-            "order-cancellation-refused"
-        },
-        extra,
+        to_institution(ctx, &order, to.as_ref(), template, extra)?,
     )
 }

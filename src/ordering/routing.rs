@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{conflict, notify, OrderingContext};
 use crate::catalogue::offer_available;
-use crate::db::catalogue as cq;
+use crate::db::catalogue::{self as cq, CascadeEntryRow};
 use crate::db::orders::{self as q, NewAssignment, NewOrderEvent, OrderRow};
 use crate::db::schema::{order_lines, orders, supplier_offers, suppliers};
 use crate::db::{Conn, DbError};
@@ -24,7 +24,7 @@ use crate::error::ServiceError;
 use crate::validation::ValidationErrors;
 use crate::with_conn;
 
-fn skipped_json(skipped: &[(SupplierId, Rank, SkipReason)]) -> serde_json::Value {
+pub(super) fn skipped_json(skipped: &[(SupplierId, Rank, SkipReason)]) -> serde_json::Value {
     json!(skipped
         .iter()
         .map(|(s, r, why)| json!({ "supplier_id": s.0, "rank": r.get(), "reason": why.code() }))
@@ -53,7 +53,7 @@ fn candidates(
         .load::<(i64, String)>(c))?
     .into_iter()
     .collect();
-    let offers: Vec<(i64, i64, bool, Option<NaiveDate>)> =
+    let offers: HashMap<(i64, i64), (bool, Option<NaiveDate>)> =
         with_conn!(conn, |c| supplier_offers::table
             .filter(supplier_offers::product_id.eq_any(&product_ids))
             .select((
@@ -62,34 +62,55 @@ fn candidates(
                 supplier_offers::available,
                 supplier_offers::unavailable_until,
             ))
-            .load(c))?;
-    Ok(entries
+            .load::<(i64, i64, bool, Option<NaiveDate>)>(c))?
+        .into_iter()
+        .map(|(product, supplier, available, until)| ((product, supplier), (available, until)))
+        .collect();
+    Ok(cascade_candidates(
+        &entries,
+        &product_ids,
+        today,
+        |supplier| statuses.get(&supplier).is_some_and(|s| s == "active"),
+        |product, supplier| offers.get(&(product, supplier)).copied(),
+    ))
+}
+
+/// Each entry of a lot's cascade as a candidate for an order of `product_ids`: whether its
+/// supplier is active (`supplier_active`) and offers every product, available `today`
+/// (`offer` gives an offer's availability flag and the date it is unavailable until).
+pub fn cascade_candidates(
+    entries: &[CascadeEntryRow],
+    product_ids: &[i64],
+    today: NaiveDate,
+    supplier_active: impl Fn(i64) -> bool,
+    offer: impl Fn(i64, i64) -> Option<(bool, Option<NaiveDate>)>,
+) -> Vec<Candidate> {
+    entries
         .iter()
         .filter_map(|entry| {
             let rank = Rank::new(entry.rank as u8).ok()?;
-            let mine: Vec<_> = offers.iter().filter(|o| o.1 == entry.supplier_id).collect();
-            let offers_every_line = product_ids.iter().all(|p| mine.iter().any(|o| o.0 == *p));
+            let supplier = entry.supplier_id;
+            let offers_every_line = product_ids.iter().all(|p| offer(*p, supplier).is_some());
             let every_line_available = product_ids.iter().all(|p| {
-                mine.iter()
-                    .any(|o| o.0 == *p && offer_available(o.2, o.3, today))
+                offer(*p, supplier)
+                    .is_some_and(|(available, until)| offer_available(available, until, today))
             });
             Some(Candidate {
                 rank,
-                supplier: SupplierId(entry.supplier_id),
+                supplier: SupplierId(supplier),
                 cascade_entry_active: entry.active,
-                supplier_active: statuses
-                    .get(&entry.supplier_id)
-                    .is_some_and(|s| s == "active"),
+                supplier_active: supplier_active(supplier),
                 offers_every_line,
                 every_line_available,
             })
         })
-        .collect())
+        .collect()
 }
 
-fn past_attempts(conn: &mut Conn, order_id: i64) -> Result<Vec<PastAttempt>, DbError> {
-    Ok(q::assignments_of(conn, order_id)?
-        .into_iter()
+/// The suppliers that had the order and let it go, from its assignments.
+pub fn attempts_from(assignments: &[q::AssignmentRow]) -> Vec<PastAttempt> {
+    assignments
+        .iter()
         .filter_map(|a| {
             let outcome = match a.outcome.as_deref()? {
                 "declined" => Outcome::Declined,
@@ -103,7 +124,11 @@ fn past_attempts(conn: &mut Conn, order_id: i64) -> Result<Vec<PastAttempt>, DbE
                 outcome,
             })
         })
-        .collect())
+        .collect()
+}
+
+fn past_attempts(conn: &mut Conn, order_id: i64) -> Result<Vec<PastAttempt>, DbError> {
+    Ok(attempts_from(&q::assignments_of(conn, order_id)?))
 }
 
 /// Moves the supplier's prices onto the order lines, so what the institution sees is always
@@ -453,94 +478,7 @@ fn release(
     advance(conn, ctx, order.id, actor_label)
 }
 
-/// One sweep: every order whose supplier let the deadline pass moves to the next supplier.
-/// Returns how many orders moved.
-pub fn escalate_overdue(
-    conn: &mut Conn,
-    ctx: &OrderingContext<'_>,
-    batch: i64,
-) -> Result<usize, ServiceError> {
-    let now = ctx.now.naive_utc();
-    let mut moved = 0;
-    for id in q::overdue(conn, now, batch)? {
-        let result = conn.transaction(|conn| {
-            let Some(order) = q::order(conn, id)? else {
-                return Ok(false);
-            };
-            if order.status != "routed" || order.response_deadline.is_none_or(|d| d > now) {
-                return Ok(false);
-            }
-            release(
-                conn,
-                ctx,
-                &order,
-                "timed_out",
-                OrderEvent::Expire,
-                Some("no answer before the deadline"),
-                "system",
-            )?;
-            Ok::<_, ServiceError>(true)
-        });
-        match result {
-            Ok(true) => moved += 1,
-            Ok(false) => {}
-            // Another worker got there first: the order is in good hands.
-            Err(ServiceError::Conflict { .. }) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(moved)
-}
-
-/// The 24-hour rule: flags every order neither confirmed nor reported unfulfilled within the
-/// limit, once, and alerts the authority. Routing goes on regardless.
-pub fn flag_breaches(
-    conn: &mut Conn,
-    ctx: &OrderingContext<'_>,
-    batch: i64,
-) -> Result<usize, ServiceError> {
-    let now = ctx.now.naive_utc();
-    let limit = (ctx.now - ctx.confirmation_limit()).naive_utc();
-    let mut flagged = 0;
-    for id in q::unflagged_late(conn, limit, batch)? {
-        let done = conn.transaction(|conn| {
-            let claimed = with_conn!(conn, |c| diesel::update(
-                orders::table
-                    .filter(orders::id.eq(id))
-                    .filter(orders::breach_at.is_null())
-                    .filter(orders::status.eq_any(["placed", "routed"]))
-            )
-            .set(orders::breach_at.eq(Some(now)))
-            .execute(c))
-            .map_err(DbError::from)?;
-            if claimed != 1 {
-                return Ok::<_, ServiceError>(false);
-            }
-            let order = q::order(conn, id)?.ok_or(ServiceError::NotFound("order"))?;
-            q::insert_event(
-                conn,
-                &NewOrderEvent {
-                    order_id: id,
-                    occurred_at: now,
-                    kind: "breach",
-                    from_status: Some(&order.status),
-                    to_status: &order.status,
-                    supplier_id: order.current_supplier_id,
-                    rank: order.current_rank,
-                    actor_label: "system",
-                    reason: Some("not confirmed within the promised time"),
-                    details: "{}",
-                },
-            )?;
-            notify::order_breach(conn, ctx, id)?;
-            Ok(true)
-        })?;
-        if done {
-            flagged += 1;
-        }
-    }
-    Ok(flagged)
-}
+pub use super::sweeps::{escalate_overdue, flag_breaches};
 
 /// What the order's accepting supplier may still do to it.
 fn confirmed_by(order: &OrderRow, supplier_id: i64) -> Result<OrderStatus, ServiceError> {
@@ -868,4 +806,105 @@ pub fn accept_partially(
         advance(conn, ctx, remainder, actor_label)?;
         Ok(Some(remainder))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(rank: i32, supplier_id: i64, active: bool) -> CascadeEntryRow {
+        CascadeEntryRow {
+            id: rank.into(),
+            lot_id: 1,
+            supplier_id,
+            rank,
+            active,
+        }
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    #[test]
+    fn candidates_say_who_offers_every_line_available_today() {
+        let entries = [entry(1, 10, true), entry(2, 20, true), entry(3, 30, false)];
+        // Supplier 10 lacks product 2; 20 has both, product 2 out of stock until the 12th;
+        // 30 has both but its cascade entry is suspended.
+        let offers: HashMap<(i64, i64), (bool, Option<NaiveDate>)> = [
+            ((1, 10), (true, None)),
+            ((1, 20), (true, None)),
+            ((2, 20), (false, Some(day(12)))),
+            ((1, 30), (true, None)),
+            ((2, 30), (true, None)),
+        ]
+        .into_iter()
+        .collect();
+        let on = |today| {
+            cascade_candidates(
+                &entries,
+                &[1, 2],
+                today,
+                |supplier| supplier != 30,
+                |product, supplier| offers.get(&(product, supplier)).copied(),
+            )
+        };
+        let before = on(day(11));
+        assert_eq!(before.len(), 3);
+        assert_eq!(before[0].supplier, SupplierId(10));
+        assert!(!before[0].offers_every_line && !before[0].every_line_available);
+        assert!(before[1].offers_every_line && !before[1].every_line_available);
+        assert!(!before[2].cascade_entry_active && !before[2].supplier_active);
+        assert!(before[2].every_line_available);
+        let after = on(day(12));
+        assert!(after[1].every_line_available, "available again on the date");
+        match next_candidate(&after, &[]) {
+            Decision::Offer { supplier, rank, .. } => {
+                assert_eq!((supplier, rank.get()), (SupplierId(20), 2));
+            }
+            other => panic!("expected an offer, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ranks_outside_the_cascade_are_left_out() {
+        let entries = [entry(0, 10, true), entry(1, 20, true)];
+        let found = cascade_candidates(&entries, &[1], day(1), |_| true, |_, _| Some((true, None)));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].supplier, SupplierId(20));
+    }
+
+    #[test]
+    fn past_attempts_come_from_closed_offers_only() {
+        let at = day(1).and_hms_opt(8, 0, 0).unwrap();
+        let assignment = |supplier_id, outcome: Option<&str>| q::AssignmentRow {
+            id: supplier_id,
+            order_id: 1,
+            supplier_id,
+            rank: 1,
+            offered_at: at,
+            deadline: at,
+            outcome: outcome.map(str::to_owned),
+            answered_at: None,
+            reason: None,
+            feed_seq: 0,
+            supplier_reference: None,
+        };
+        let attempts = attempts_from(&[
+            assignment(1, Some("declined")),
+            assignment(2, Some("timed_out")),
+            assignment(3, Some("withdrawn")),
+            assignment(4, None),
+        ]);
+        let outcomes: Vec<(i64, Outcome)> =
+            attempts.iter().map(|a| (a.supplier.0, a.outcome)).collect();
+        assert_eq!(
+            outcomes,
+            [
+                (1, Outcome::Declined),
+                (2, Outcome::TimedOut),
+                (3, Outcome::Declined)
+            ]
+        );
+    }
 }

@@ -1,9 +1,13 @@
 //! An order as people see it: lines, totals with VAT per rate, supplier, dates, history.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
+use crate::db::catalogue::LotRow;
 use crate::db::orders::{self as q, OrderEventRow, OrderLineRow, OrderRow};
+use crate::db::parties::DeliveryAddressRow;
 use crate::db::{catalogue as cq, parties, Conn, DbError};
 use crate::domain::vat::{compute_totals, line_net, PricedLine, Totals, VatRate};
 use crate::domain::{Cents, Language};
@@ -75,43 +79,136 @@ fn supplier_name(conn: &mut Conn, id: Option<i64>) -> Result<Option<String>, DbE
     }
 }
 
+/// A delivery address on one line, as orders and their emails show it.
+pub fn address_label(address: &DeliveryAddressRow) -> String {
+    let place = format!("{}, {} {}", address.street, address.postcode, address.city);
+    if address.label.is_empty() {
+        place
+    } else {
+        format!("{} — {place}", address.label)
+    }
+}
+
+/// Everything an [`OrderView`] is made of, however it was gathered.
+pub struct OrderParts<'a> {
+    pub order: OrderRow,
+    pub lines: Vec<OrderLineRow>,
+    pub events: Vec<OrderEventRow>,
+    pub lot: Option<&'a LotRow>,
+    pub institution: Option<&'a str>,
+    pub delivery_address: String,
+    pub current_supplier: Option<String>,
+    pub confirmed_supplier: Option<String>,
+}
+
+impl OrderView {
+    pub fn assemble(parts: OrderParts<'_>) -> OrderView {
+        let lot = parts.lot;
+        OrderView {
+            totals: totals_of(&parts.lines),
+            displayed_net: Cents::new(parts.order.displayed_net_cents),
+            lot_reference: lot.map(|l| l.reference.clone()).unwrap_or_default(),
+            lot_title_fr: lot.map(|l| l.title_fr.clone()).unwrap_or_default(),
+            lot_title_nl: lot.map(|l| l.title_nl.clone()).unwrap_or_default(),
+            institution: parts.institution.unwrap_or_default().to_owned(),
+            delivery_address: parts.delivery_address,
+            current_supplier: parts.current_supplier,
+            confirmed_supplier: parts.confirmed_supplier,
+            events: parts.events,
+            order: parts.order,
+            lines: parts.lines,
+        }
+    }
+}
+
 pub fn load(conn: &mut Conn, order_id: i64) -> Result<Option<OrderView>, DbError> {
     let Some(order) = q::order(conn, order_id)? else {
         return Ok(None);
     };
     let lines = q::lines_of(conn, order.id)?;
-    let totals = totals_of(&lines);
     let lot = cq::lot_by_id(conn, order.lot_id)?;
     let institution = parties::institution(conn, order.institution_id)?;
     let address = parties::delivery_addresses_of(conn, order.institution_id)?
         .into_iter()
         .find(|a| a.id == order.delivery_address_id)
-        .map(|a| {
-            let place = format!("{}, {} {}", a.street, a.postcode, a.city);
-            if a.label.is_empty() {
-                place
-            } else {
-                format!("{} — {place}", a.label)
-            }
-        })
+        .map(|a| address_label(&a))
         .unwrap_or_default();
-    Ok(Some(OrderView {
+    Ok(Some(OrderView::assemble(OrderParts {
         current_supplier: supplier_name(conn, order.current_supplier_id)?,
         confirmed_supplier: supplier_name(conn, order.confirmed_supplier_id)?,
         events: q::events_of(conn, order.id)?,
-        displayed_net: Cents::new(order.displayed_net_cents),
-        lot_reference: lot
-            .as_ref()
-            .map(|l| l.reference.clone())
-            .unwrap_or_default(),
-        lot_title_fr: lot.as_ref().map(|l| l.title_fr.clone()).unwrap_or_default(),
-        lot_title_nl: lot.as_ref().map(|l| l.title_nl.clone()).unwrap_or_default(),
-        institution: institution.map(|i| i.name).unwrap_or_default(),
+        lot: lot.as_ref(),
+        institution: institution.as_ref().map(|i| i.name.as_str()),
         delivery_address: address,
         order,
         lines,
-        totals,
-    }))
+    })))
+}
+
+/// The views of many orders with a handful of queries, in the order of `ids` (missing
+/// orders left out): the sweeps handle hundreds at a time.
+pub fn load_many(conn: &mut Conn, ids: &[i64]) -> Result<Vec<OrderView>, DbError> {
+    let orders = q::orders_by_ids(conn, ids)?;
+    let mut lines: HashMap<i64, Vec<OrderLineRow>> = HashMap::new();
+    for line in q::lines_of_orders(conn, ids)? {
+        lines.entry(line.order_id).or_default().push(line);
+    }
+    let mut events: HashMap<i64, Vec<OrderEventRow>> = HashMap::new();
+    for event in q::events_of_orders(conn, ids)? {
+        events.entry(event.order_id).or_default().push(event);
+    }
+    let lot_ids = distinct(orders.iter().map(|o| o.lot_id));
+    let lots: HashMap<i64, LotRow> = cq::lots_by_ids(conn, &lot_ids)?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    let institution_ids = distinct(orders.iter().map(|o| o.institution_id));
+    let institutions: HashMap<i64, String> = parties::institution_names(conn, &institution_ids)?
+        .into_iter()
+        .collect();
+    let addresses: HashMap<(i64, i64), String> =
+        parties::delivery_addresses_of_institutions(conn, &institution_ids)?
+            .iter()
+            .map(|a| ((a.institution_id, a.id), address_label(a)))
+            .collect();
+    let supplier_ids = distinct(
+        orders
+            .iter()
+            .flat_map(|o| [o.current_supplier_id, o.confirmed_supplier_id])
+            .flatten(),
+    );
+    let suppliers: HashMap<i64, String> = cq::supplier_briefs(conn, &supplier_ids)?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let name = |id: Option<i64>| id.and_then(|id| suppliers.get(&id).cloned());
+    let mut views: HashMap<i64, OrderView> = orders
+        .into_iter()
+        .map(|order| {
+            let view = OrderView::assemble(OrderParts {
+                lines: lines.remove(&order.id).unwrap_or_default(),
+                events: events.remove(&order.id).unwrap_or_default(),
+                lot: lots.get(&order.lot_id),
+                institution: institutions.get(&order.institution_id).map(String::as_str),
+                delivery_address: addresses
+                    .get(&(order.institution_id, order.delivery_address_id))
+                    .cloned()
+                    .unwrap_or_default(),
+                current_supplier: name(order.current_supplier_id),
+                confirmed_supplier: name(order.confirmed_supplier_id),
+                order,
+            });
+            (view.order.id, view)
+        })
+        .collect();
+    Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
+}
+
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// A short listing row.

@@ -6,6 +6,7 @@
 //! HMAC-SHA256(secret, "<t>.<raw body>"). Receivers recompute it and reject timestamps more
 //! than a few minutes old, so a captured request cannot be replayed later.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
@@ -28,8 +29,12 @@ pub const DELIVERY_HEADER: &str = "Centrale-Delivery";
 /// Deliveries are retried for this long after the event, then marked failed.
 pub const RETRY_HOURS: i64 = 24;
 const CLAIM_SECONDS: i64 = 120;
+/// Sending stops early in a batch once half its lease is gone.
+const LEASE_MARGIN: Duration = Duration::from_secs(CLAIM_SECONDS as u64 / 2);
 const TIMEOUT: Duration = Duration::from_secs(10);
-const BATCH: i64 = 50;
+const BATCH: i64 = 100;
+/// How long one pass keeps sending before the worker turns to its other jobs.
+pub const PASS_LIMIT: Duration = Duration::from_secs(10);
 
 pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
@@ -108,6 +113,11 @@ pub fn endpoint(conn: &mut Conn, supplier_id: i64) -> DbResult<Option<String>> {
     .flatten())
 }
 
+/// The body POSTed for `event`.
+pub fn payload(event: &str, now: NaiveDateTime, data: &Value) -> String {
+    json!({ "type": event, "created_at": now.and_utc(), "data": data }).to_string()
+}
+
 /// Queues `event` for the supplier, if it registered an endpoint. Call inside the
 /// transaction that makes the change.
 pub fn enqueue(
@@ -118,20 +128,54 @@ pub fn enqueue(
     order_id: Option<i64>,
     data: Value,
 ) -> DbResult<()> {
-    if endpoint(conn, supplier_id)?.is_none() {
-        return Ok(());
-    }
-    let payload = json!({ "type": event, "created_at": now.and_utc(), "data": data }).to_string();
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    let payload = payload(event, now, &data);
+    // One statement: the delivery is written only if the supplier has an endpoint.
     with_conn!(conn, |c| diesel::insert_into(webhook_deliveries::table)
-        .values((
-            webhook_deliveries::supplier_id.eq(supplier_id),
-            webhook_deliveries::event_type.eq(event),
-            webhook_deliveries::order_id.eq(order_id),
-            webhook_deliveries::payload.eq(&payload),
-            webhook_deliveries::created_at.eq(now),
-            webhook_deliveries::next_attempt_at.eq(now),
+        .values(
+            suppliers::table
+                .filter(suppliers::id.eq(supplier_id))
+                .filter(suppliers::webhook_url.is_not_null())
+                .select((
+                    suppliers::id,
+                    event.into_sql::<Text>(),
+                    order_id.into_sql::<Nullable<BigInt>>(),
+                    payload.as_str().into_sql::<Text>(),
+                    now.into_sql::<Timestamp>(),
+                    now.into_sql::<Timestamp>(),
+                )),
+        )
+        .into_columns((
+            webhook_deliveries::supplier_id,
+            webhook_deliveries::event_type,
+            webhook_deliveries::order_id,
+            webhook_deliveries::payload,
+            webhook_deliveries::created_at,
+            webhook_deliveries::next_attempt_at,
         ))
         .execute(c))?;
+    Ok(())
+}
+
+/// A delivery to queue for a supplier known to have an endpoint.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct NewDelivery {
+    pub supplier_id: i64,
+    pub event_type: &'static str,
+    pub order_id: Option<i64>,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+}
+
+/// Queues many deliveries in the order given, inside the caller's transaction.
+pub fn enqueue_many(conn: &mut Conn, deliveries: &[NewDelivery]) -> DbResult<()> {
+    if !deliveries.is_empty() {
+        with_conn!(conn, |c| diesel::insert_into(webhook_deliveries::table)
+            .values(deliveries)
+            .execute(c))?;
+    }
     Ok(())
 }
 
@@ -178,23 +222,12 @@ pub struct WebhookReport {
     pub failed: usize,
 }
 
-/// One pass: POSTs every due delivery (blocking; call from a blocking thread). A delivery is
-/// claimed with a conditional update first, so two workers never send it twice at once.
+/// One pass: POSTs every due delivery (blocking; call from a blocking thread). Deliveries
+/// are claimed with a conditional update, a batch per short transaction, so two workers
+/// never send one twice at once, a backlog costs two commits per batch, and only one batch
+/// is ever in memory. A pass stops after [`PASS_LIMIT`]; the rest waits for the next one.
 pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbError> {
     let mut conn = pool.get()?;
-    let due: Vec<i64> = with_conn!(&mut conn, |c| webhook_deliveries::table
-        .filter(webhook_deliveries::delivered_at.is_null())
-        .filter(webhook_deliveries::failed_at.is_null())
-        .filter(webhook_deliveries::next_attempt_at.le(now))
-        .filter(
-            webhook_deliveries::locked_until
-                .is_null()
-                .or(webhook_deliveries::locked_until.lt(now))
-        )
-        .order(webhook_deliveries::id.asc())
-        .limit(BATCH)
-        .select(webhook_deliveries::id)
-        .load(c))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .http_status_as_error(false)
@@ -202,67 +235,70 @@ pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbErro
         .into();
     let mut report = WebhookReport::default();
     let started = std::time::Instant::now();
-    for id in due {
+    loop {
         // Leases count from the moment of each claim, as for mail.
-        let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let until = now + chrono::Duration::seconds(CLAIM_SECONDS);
-        let claimed = with_conn!(&mut conn, |c| diesel::update(
-            webhook_deliveries::table
-                .filter(webhook_deliveries::id.eq(id))
-                .filter(webhook_deliveries::delivered_at.is_null())
-                .filter(
-                    webhook_deliveries::locked_until
-                        .is_null()
-                        .or(webhook_deliveries::locked_until.lt(now))
-                )
-        )
-        .set(webhook_deliveries::locked_until.eq(Some(until)))
-        .execute(c))?;
-        if claimed != 1 {
-            continue;
-        }
-        let delivery: Delivery = with_conn!(&mut conn, |c| webhook_deliveries::table
-            .find(id)
-            .select(Delivery::as_select())
-            .first(c))?;
-        let target: Option<(Option<String>, Option<String>)> =
+        let claimed_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let until = claimed_at + chrono::Duration::seconds(CLAIM_SECONDS);
+        let batch = conn.transaction(|conn| claim_due(conn, claimed_at, until, BATCH))?;
+        let claimed = batch.len();
+        let mut supplier_ids: Vec<i64> = batch.iter().map(|d| d.supplier_id).collect();
+        supplier_ids.sort_unstable();
+        supplier_ids.dedup();
+        let targets: HashMap<i64, (Option<String>, Option<String>)> =
             with_conn!(&mut conn, |c| suppliers::table
-                .find(delivery.supplier_id)
-                .select((suppliers::webhook_url, suppliers::webhook_secret))
-                .first(c)
-                .optional())?;
-        let outcome = match target {
-            Some((Some(url), Some(secret))) => post(&agent, &url, &secret, &delivery, now),
-            _ => Err((
-                None,
-                "the supplier no longer has a webhook endpoint".to_owned(),
-            )),
-        };
-        match outcome {
-            Ok(status) => {
-                with_conn!(&mut conn, |c| diesel::update(
-                    webhook_deliveries::table.find(id)
-                )
-                .set((
-                    webhook_deliveries::delivered_at.eq(Some(now)),
-                    webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-                    webhook_deliveries::last_status.eq(Some(i32::from(status))),
-                    webhook_deliveries::last_error.eq(None::<String>),
-                    webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
+                .filter(suppliers::id.eq_any(&supplier_ids))
+                .select((
+                    suppliers::id,
+                    suppliers::webhook_url,
+                    suppliers::webhook_secret
                 ))
-                .execute(c))?;
-                report.delivered += 1;
+                .load::<(i64, Option<String>, Option<String>)>(c))?
+            .into_iter()
+            .map(|(id, url, secret)| (id, (url, secret)))
+            .collect();
+        let held = std::time::Instant::now();
+        let mut delivered = Vec::with_capacity(claimed);
+        let mut failed = Vec::new();
+        let mut unsent = Vec::new();
+        for delivery in batch {
+            if held.elapsed() > LEASE_MARGIN {
+                // Half the lease gone: give the rest back rather than risk a second worker
+                // taking them while this one still sends.
+                unsent.push(delivery.id);
+                continue;
             }
-            Err((status, error)) => {
-                let give_up = now >= delivery.created_at + chrono::Duration::hours(RETRY_HOURS);
+            let sent_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+            let outcome = match targets.get(&delivery.supplier_id) {
+                Some((Some(url), Some(secret))) => post(&agent, url, secret, &delivery, sent_at),
+                _ => Err((
+                    None,
+                    "the supplier no longer has a webhook endpoint".to_owned(),
+                )),
+            };
+            match outcome {
+                Ok(status) => delivered.push((delivery.id, status)),
+                Err((status, error)) => failed.push((delivery, status, error)),
+            }
+        }
+        conn.transaction(|conn| {
+            let mut by_status: HashMap<u16, Vec<i64>> = HashMap::new();
+            for (id, status) in &delivered {
+                by_status.entry(*status).or_default().push(*id);
+            }
+            for (status, ids) in by_status {
+                mark_delivered(conn, &ids, status, claimed_at)?;
+            }
+            for (delivery, status, error) in &failed {
+                let give_up =
+                    claimed_at >= delivery.created_at + chrono::Duration::hours(RETRY_HOURS);
                 let error: String = error.chars().take(500).collect();
-                with_conn!(&mut conn, |c| diesel::update(
-                    webhook_deliveries::table.find(id)
+                with_conn!(conn, |c| diesel::update(
+                    webhook_deliveries::table.find(delivery.id)
                 )
                 .set((
                     webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-                    webhook_deliveries::next_attempt_at.eq(now + backoff(delivery.attempts)),
-                    webhook_deliveries::failed_at.eq(give_up.then_some(now)),
+                    webhook_deliveries::next_attempt_at.eq(claimed_at + backoff(delivery.attempts)),
+                    webhook_deliveries::failed_at.eq(give_up.then_some(claimed_at)),
                     webhook_deliveries::last_status.eq(status.map(i32::from)),
                     webhook_deliveries::last_error.eq(Some(error)),
                     webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
@@ -274,9 +310,81 @@ pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbErro
                     report.retrying += 1;
                 }
             }
+            release(conn, &unsent)
+        })?;
+        report.delivered += delivered.len();
+        if claimed < BATCH as usize || !unsent.is_empty() || started.elapsed() > PASS_LIMIT {
+            return Ok(report);
         }
     }
-    Ok(report)
+}
+
+/// Takes up to `limit` due deliveries until `until`, oldest first. Call inside a transaction.
+fn claim_due(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<Delivery>> {
+    let due: Vec<i64> = with_conn!(conn, |c| webhook_deliveries::table
+        .filter(webhook_deliveries::delivered_at.is_null())
+        .filter(webhook_deliveries::failed_at.is_null())
+        .filter(webhook_deliveries::next_attempt_at.le(now))
+        .filter(
+            webhook_deliveries::locked_until
+                .is_null()
+                .or(webhook_deliveries::locked_until.lt(now))
+        )
+        .order(webhook_deliveries::id.asc())
+        .limit(limit)
+        .select(webhook_deliveries::id)
+        .load(c))?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut claimed: Vec<Delivery> = with_conn!(conn, |c| diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::id.eq_any(&due))
+            .filter(webhook_deliveries::delivered_at.is_null())
+            .filter(
+                webhook_deliveries::locked_until
+                    .is_null()
+                    .or(webhook_deliveries::locked_until.lt(now))
+            )
+    )
+    .set(webhook_deliveries::locked_until.eq(Some(until)))
+    .returning(Delivery::as_returning())
+    .get_results(c))?;
+    claimed.sort_by_key(|d| d.id);
+    Ok(claimed)
+}
+
+fn mark_delivered(conn: &mut Conn, ids: &[i64], status: u16, now: NaiveDateTime) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::update(
+        webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ids))
+    )
+    .set((
+        webhook_deliveries::delivered_at.eq(Some(now)),
+        webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+        webhook_deliveries::last_status.eq(Some(i32::from(status))),
+        webhook_deliveries::last_error.eq(None::<String>),
+        webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(c))?;
+    Ok(())
+}
+
+fn release(conn: &mut Conn, ids: &[i64]) -> DbResult<()> {
+    if !ids.is_empty() {
+        with_conn!(conn, |c| diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq_any(ids))
+                .filter(webhook_deliveries::delivered_at.is_null())
+        )
+        .set(webhook_deliveries::locked_until.eq(None::<NaiveDateTime>))
+        .execute(c))?;
+    }
+    Ok(())
 }
 
 /// One POST; `Ok(status)` for a 2xx answer, otherwise the status (if any) and why.

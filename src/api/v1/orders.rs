@@ -13,7 +13,7 @@ use crate::domain::vat::VatRate;
 use crate::error::ServiceError;
 use crate::ordering::idempotency::{self, Replay};
 use crate::ordering::view::{self, line_total, OrderView};
-use crate::ordering::{self, LineInput, PlaceOrder};
+use crate::ordering::{placement, LineInput, PlaceOrder};
 use crate::startup::State;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -153,80 +153,35 @@ pub async fn create(
     let institution_id = principal
         .institution_id
         .ok_or_else(|| ApiError::Forbidden("no institution".into()))?;
-    let service_state = state.clone();
-    let outcome = state
-        .pool
-        .run(move |conn| {
-            let input = PlaceOrder {
-                institution_id,
-                delivery_address_id: parsed.delivery_address_id,
-                buyer_reference: parsed.buyer_reference.clone(),
-                lines: parsed
-                    .lines
-                    .iter()
-                    .map(|l| LineInput {
-                        sku: l.sku.clone(),
-                        quantity: l.quantity,
-                    })
-                    .collect(),
-            };
-            let attempt = |conn: &mut crate::db::Conn| {
-                conn.transaction(|conn| {
-                    if let Some(key) = &key {
-                        match idempotency::lookup(conn, &owner, key, &hash)? {
-                            Replay::Same { status, body } => {
-                                return Ok::<_, ServiceError>((status, body, true))
-                            }
-                            Replay::Mismatch => return Err(ServiceError::Conflict {
-                                code: "idempotency-key-reused",
-                                message:
-                                    "this Idempotency-Key was already used with a different request"
-                                        .into(),
-                            }),
-                            Replay::New => {}
-                        }
-                    }
-                    let ctx = service_state.ordering();
-                    let ids = ordering::place(conn, &ctx, &principal, &input)?;
-                    let mut orders = Vec::new();
-                    for id in &ids {
-                        let order =
-                            view::load(conn, *id)?.ok_or(ServiceError::NotFound("order"))?;
-                        orders.push(order_json(&order));
-                    }
-                    let checkout_id = orders
-                        .first()
-                        .and_then(|o| o["checkout_id"].as_str())
-                        .unwrap_or_default()
-                        .to_owned();
-                    let body = serde_json::to_string(&Created {
-                        checkout_id,
-                        orders,
-                    })
-                    .map_err(|e| ServiceError::Other(e.into()))?;
-                    if let Some(key) = &key {
-                        crate::db::orders::save_response(
-                            conn,
-                            &owner,
-                            key,
-                            &hash,
-                            201,
-                            &body,
-                            ctx.now.naive_utc(),
-                        )?;
-                    }
-                    Ok((201, body, false))
-                })
-            };
-            match attempt(conn) {
-                // Two requests with the same key raced; the loser's orders were rolled back
-                // with its transaction, and it answers with the winner's response.
-                Err(ServiceError::Db(db)) if db.is_unique_violation() => attempt(conn),
-                other => other,
-            }
-        })
-        .await?;
-    let (status, body, replayed) = outcome;
+    let input = PlaceOrder {
+        institution_id,
+        delivery_address_id: parsed.delivery_address_id,
+        buyer_reference: parsed.buyer_reference,
+        lines: parsed
+            .lines
+            .into_iter()
+            .map(|l| LineInput {
+                sku: l.sku,
+                quantity: l.quantity,
+            })
+            .collect(),
+    };
+    let now = state.clock.now();
+    let request = NewOrders {
+        principal,
+        owner,
+        key,
+        hash,
+        input,
+    };
+    let (status, body, replayed) = match place(&state, &request, now).await {
+        // Two requests with the same key raced; the loser's orders were rolled back with its
+        // writes, and it answers with the winner's response.
+        Err(ServiceError::Db(db)) if db.is_unique_violation() => {
+            place(&state, &request, now).await?
+        }
+        other => other?,
+    };
     let mut response =
         HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED));
     response.content_type("application/json");
@@ -234,6 +189,82 @@ pub async fn create(
         response.insert_header(("Idempotent-Replayed", "true"));
     }
     Ok(response.body(body))
+}
+
+/// A checkout request, with the idempotency record it answers to.
+#[derive(Clone)]
+struct NewOrders {
+    principal: crate::auth::Principal,
+    owner: String,
+    key: Option<String>,
+    hash: String,
+    input: PlaceOrder,
+}
+
+/// The saved answer to a repeated key, or the orders placed now: `(status, body, replayed)`.
+async fn place(
+    state: &State,
+    request: &NewOrders,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(u16, String, bool), ServiceError> {
+    // Everything that only reads happens before the writing transaction.
+    let (reading, read) = (state.clone(), request.clone());
+    let checkout = state
+        .pool
+        .run(move |conn| {
+            if let Some(key) = &read.key {
+                match idempotency::lookup(conn, &read.owner, key, &read.hash)? {
+                    Replay::Same { status, body } => return Ok(Err((status, body))),
+                    Replay::Mismatch => {
+                        return Err(ServiceError::Conflict {
+                            code: "idempotency-key-reused",
+                            message:
+                                "this Idempotency-Key was already used with a different request"
+                                    .into(),
+                        })
+                    }
+                    Replay::New => {}
+                }
+            }
+            let ctx = reading.ordering_at(now);
+            placement::prepare(conn, &ctx, &read.principal, &read.input).map(Ok)
+        })
+        .await?;
+    let checkout = match checkout {
+        Ok(checkout) => checkout,
+        Err((status, body)) => return Ok((status, body, true)),
+    };
+    let (writing, write) = (state.clone(), request.clone());
+    let work = move |conn: &mut crate::db::Conn| {
+        let ctx = writing.ordering_at(now);
+        placement::record(conn, &ctx, &write.principal, &checkout, |conn, placed| {
+            let orders: Vec<Value> = placed.iter().map(order_json).collect();
+            let checkout_id = orders
+                .first()
+                .and_then(|o| o["checkout_id"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let body = serde_json::to_string(&Created {
+                checkout_id,
+                orders,
+            })
+            .map_err(|e| ServiceError::Other(e.into()))?;
+            if let Some(key) = &write.key {
+                crate::db::orders::save_response(
+                    conn,
+                    &write.owner,
+                    key,
+                    &write.hash,
+                    201,
+                    &body,
+                    ctx.now.naive_utc(),
+                )?;
+            }
+            Ok((201, body, false))
+        })
+    };
+    // Orders placed together share a commit: one disk flush for all of them.
+    state.group_commit.run(work).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
