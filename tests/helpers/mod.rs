@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod smtp;
+pub mod soak;
 
 use std::path::Path;
 use std::sync::Arc;
