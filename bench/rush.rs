@@ -264,7 +264,9 @@ impl Run {
         // Every request gets an answer recorded; a connection that went quiet after its last
         // order and was closed by the server's keep-alive timeout is not an error.
         let answered = checks.acknowledged as u64 + refused;
-        let errors = refused + summary.timeout + (count as u64).saturating_sub(answered);
+        // wrk counts a connection that sent its last order and waits for the end of the run as
+        // a timeout; what matters is that every order got an answer.
+        let errors = refused + (count as u64).saturating_sub(answered);
         let note = format!(
             "acknowledged {}/{count} ({} orders), lost {}, duplicated {}, keys not mapping to one answer {}, wrong supplier state {}, receipts missing {}, confirmations missing {}",
             checks.acknowledged, ids.len(), checks.lost, checks.duplicated, checks.keys_without_one_answer,

@@ -65,6 +65,8 @@ pub enum DbError {
     Task(String),
     #[error("database is locked: too many writers queued")]
     WriterQueueTimeout,
+    #[error("every database connection stayed busy")]
+    Saturated,
     #[error("shared transaction failed: {0}")]
     GroupCommit(String),
 }
@@ -74,7 +76,10 @@ impl DbError {
     /// as opposed to a bug or a constraint violation.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Pool(_) | DbError::WriterQueueTimeout | DbError::GroupCommit(_) => true,
+            DbError::Pool(_)
+            | DbError::WriterQueueTimeout
+            | DbError::Saturated
+            | DbError::GroupCommit(_) => true,
             DbError::Query(diesel::result::Error::DatabaseError(_, info)) => {
                 let message = info.message();
                 message.contains("database is locked") || message.contains("busy")
@@ -122,7 +127,17 @@ impl Backend {
 /// A connection pool of either backend. An SQLite pool shares one [`WriteGate`] between its
 /// connections.
 #[derive(Clone)]
-pub enum Pool {
+pub struct Pool {
+    connections: Connections,
+    /// Bounds the blocking tasks of [`Pool::run`] to the connections there are: a task
+    /// beyond that would only park a thread waiting for a connection, and under load tokio
+    /// would start hundreds of them (each with its own stack and allocator arena).
+    slots: Arc<tokio::sync::Semaphore>,
+    slot_timeout: Duration,
+}
+
+#[derive(Clone)]
+enum Connections {
     Sqlite(
         r2d2::Pool<ConnectionManager<SqliteConnection>>,
         Arc<WriteGate>,
@@ -278,7 +293,10 @@ impl Pool {
                     .build(ConnectionManager::<SqliteConnection>::new(path))
                     .map_err(|e| anyhow::anyhow!("cannot open SQLite database {path}: {e}"))?;
                 let gate = WriteGate::new(Duration::from_millis(settings.busy_timeout_ms));
-                Ok(Pool::Sqlite(pool, Arc::new(gate)))
+                Ok(Pool::new(
+                    Connections::Sqlite(pool, Arc::new(gate)),
+                    settings,
+                ))
             }
             Backend::Postgres => {
                 let pool = r2d2::Pool::builder()
@@ -286,25 +304,35 @@ impl Pool {
                     .connection_timeout(timeout)
                     .build(ConnectionManager::<PgConnection>::new(&settings.url))
                     .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
-                Ok(Pool::Postgres(pool))
+                Ok(Pool::new(Connections::Postgres(pool), settings))
             }
         }
     }
 
+    fn new(connections: Connections, settings: &DatabaseSettings) -> Pool {
+        Pool {
+            connections,
+            slots: Arc::new(tokio::sync::Semaphore::new(
+                settings.pool_size.max(1) as usize
+            )),
+            slot_timeout: Duration::from_millis(settings.connect_timeout_ms),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
-        match self {
-            Pool::Sqlite(..) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
+        match self.connections {
+            Connections::Sqlite(..) => Backend::Sqlite,
+            Connections::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub fn get(&self) -> DbResult<Conn> {
-        Ok(match self {
-            Pool::Sqlite(pool, gate) => Conn::Sqlite(SqliteConn {
+        Ok(match &self.connections {
+            Connections::Sqlite(pool, gate) => Conn::Sqlite(SqliteConn {
                 conn: pool.get()?,
                 gate: gate.clone(),
             }),
-            Pool::Postgres(pool) => Conn::Postgres(pool.get()?),
+            Connections::Postgres(pool) => Conn::Postgres(pool.get()?),
         })
     }
 
@@ -316,8 +344,13 @@ impl Pool {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let slot = tokio::time::timeout(self.slot_timeout, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| E::from(DbError::Saturated))?
+            .map_err(|_| E::from(DbError::Saturated))?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let mut conn = pool.get()?;
             work(&mut conn)
         })

@@ -252,6 +252,14 @@ pub fn institution_names(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<(i64, Str
         .load(c))?)
 }
 
+/// Enterprise numbers of many institutions, `(id, number)`.
+pub fn institution_numbers(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<(i64, String)>> {
+    Ok(with_conn!(conn, |c| institutions::table
+        .filter(institutions::id.eq_any(ids))
+        .select((institutions::id, institutions::enterprise_number))
+        .load(c))?)
+}
+
 pub fn user(conn: &mut Conn, id: i64) -> DbResult<Option<UserRow>> {
     Ok(with_conn!(conn, |c| users::table
         .find(id)

@@ -2,6 +2,8 @@
 //! (accept, decline, ship, deliver, cancellation), plus bulk availability. A supplier sees only
 //! orders that were offered to it; any other id is simply not found.
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -155,11 +157,30 @@ pub async fn feed(
             let rows = q::feed(conn, supplier, cursor, limit)?;
             let has_more = rows.len() as i64 == limit;
             let next = rows.last().map(|r| r.feed_seq).unwrap_or(cursor);
+            // A page of orders in a handful of queries, not a handful per order.
+            let order_ids: Vec<i64> = rows.iter().map(|r| r.order_id).collect();
+            let orders: HashMap<i64, OrderView> = view::load_many(conn, &order_ids)?
+                .into_iter()
+                .map(|o| (o.order.id, o))
+                .collect();
+            let mut institution_ids: Vec<i64> =
+                orders.values().map(|o| o.order.institution_id).collect();
+            institution_ids.sort_unstable();
+            institution_ids.dedup();
+            let numbers: HashMap<i64, String> =
+                parties::institution_numbers(conn, &institution_ids)?
+                    .into_iter()
+                    .collect();
             let mut items = Vec::new();
             for row in &rows {
-                let Some(item) = load_item(conn, row)? else {
+                let Some(order) = orders.get(&row.order_id) else {
                     continue;
                 };
+                let number = numbers
+                    .get(&order.order.institution_id)
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                let item = item_json(row, order, number);
                 if status
                     .as_deref()
                     .is_some_and(|s| item["supplier_status"] != s)
@@ -394,8 +415,9 @@ where
     own_assignment(state, supplier, order_id).await?;
     let label = client.label.clone();
     let service_state = state.clone();
+    // Answers given at the same time share a commit, like orders placed at the same time.
     state
-        .pool
+        .group_commit
         .run(move |conn| {
             let ctx = service_state.ordering();
             action(conn, &ctx, supplier, &label)
