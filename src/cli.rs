@@ -78,6 +78,29 @@ enum Command {
     /// Issue or revoke API credentials (OAuth 2.0 client credentials for /api/v1).
     #[command(subcommand)]
     ApiClient(ApiClientCommand),
+    /// Write a consistent copy of the database while the shop keeps serving (SQLite: VACUUM
+    /// INTO; PostgreSQL: pg_dump, which must be on the PATH).
+    #[command(
+        long_about = "Write a consistent copy of the database while the shop keeps serving.\n\n\
+            SQLite: VACUUM INTO reads one snapshot (the shop's writers are not blocked) and \
+            writes a compacted copy, checked with PRAGMA quick_check.\n\
+            PostgreSQL: runs pg_dump --format=custom (one snapshot too), passing the password \
+            through PGPASSWORD. Without pg_dump on the PATH it prints the pg_dump command to \
+            run, password hidden, and fails.\n\n\
+            The copy is written as DEST.partial and renamed to DEST once complete, so DEST is \
+            never half-written. Prints the size and the time taken.",
+        after_help = "Restore (SQLite), with the shop stopped:\n  \
+            cp DEST data/centrale.db && rm -f data/centrale.db-wal data/centrale.db-shm\n\
+            Restore (PostgreSQL), into an empty database:\n  \
+            createdb NEW_DB && pg_restore --no-owner --dbname=NEW_DB DEST"
+    )]
+    Backup {
+        /// The file to write, e.g. backups/centrale-2026-11-24.db (or .dump on PostgreSQL).
+        dest: PathBuf,
+        /// Replace DEST if it already exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +198,11 @@ pub fn run() -> anyhow::Result<()> {
             pool.migrate()?;
             api_client_command(&pool, command)
         }
+        Command::Backup { dest, force } => {
+            let backup = crate::backup::run(&settings.database, &dest, force)?;
+            println!("{backup}");
+            Ok(())
+        }
     }
 }
 
@@ -261,6 +289,8 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             "centrale is serving on http://{host}:{}/ (Ctrl+C to stop)",
             application.port()
         );
-        application.run_until_stopped().await
+        let stopped = application.run_until_stopped().await;
+        tracing::info!("centrale stopped");
+        stopped
     })
 }

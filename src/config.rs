@@ -126,10 +126,18 @@ pub struct WorkerSettings {
     /// Orders one sweep transaction handles; a pass goes on until none is due.
     #[serde(default = "default_sweep_batch")]
     pub sweep_batch: i64,
+    /// On shutdown, how long to wait for the mail and webhook sender to finish the batch it
+    /// holds; past that the process leaves and the batch is sent again after its lease.
+    #[serde(default = "default_stop_timeout_seconds")]
+    pub stop_timeout_seconds: u64,
 }
 
 fn default_sweep_batch() -> i64 {
     500
+}
+
+fn default_stop_timeout_seconds() -> u64 {
+    5
 }
 
 /// A secret string that never shows in logs or debug output.

@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod catalogue;
 pub mod cli;
 pub mod clock;
