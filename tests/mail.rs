@@ -2,6 +2,7 @@
 
 mod helpers;
 
+use centrale::clock::Clock;
 use centrale::config::MailTransportKind;
 use centrale::db::Backend;
 use helpers::smtp::{aiosmtpd_available, free_port, message_id, SmtpServer};
@@ -12,6 +13,7 @@ on_both_backends!(
     mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back,
     file_transport_writes_one_eml_per_message,
     two_senders_never_send_a_message_twice,
+    a_sender_that_died_mid_send_leaves_its_messages_to_the_next_after_the_lease,
 );
 
 async fn apply(app: &TestApp, seed: u32) {
@@ -182,4 +184,94 @@ async fn two_senders_never_send_a_message_twice(backend: Backend) {
         .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
         .count();
     assert_eq!(files, queued, "no duplicate files");
+}
+
+/// A sender holds the messages it took for the configured lease: while it waits on a
+/// server that never answers, and if it dies meanwhile (its process killed), nobody else
+/// touches them until the lease has run out; then the next sender sends them, with their
+/// Message-IDs.
+async fn a_sender_that_died_mid_send_leaves_its_messages_to_the_next_after_the_lease(
+    backend: Backend,
+) {
+    if !aiosmtpd_available() {
+        return;
+    }
+    // Connections to it complete (the kernel accepts them) but no greeting ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransportKind::Smtp;
+        s.mail.smtp_host = "127.0.0.1".into();
+        s.mail.smtp_port = silent_port;
+        s.mail.smtp_timeout_seconds = 2;
+        s.mail.lease_seconds = 20;
+    })
+    .await
+    else {
+        return;
+    };
+    apply(&app, 40).await;
+    let now = app.clock.now_naive();
+    let lease = chrono::Duration::seconds(20);
+
+    // Mid-send: both messages are held for the configured lease, not the default five minutes.
+    let state = app.state.clone();
+    let pass = tokio::spawn(async move { centrale::worker::send_mail(&state).await });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let held = loop {
+        let locks = app
+            .with_conn(|conn| {
+                use centrale::db::schema::outbox_emails;
+                use diesel::prelude::*;
+                centrale::with_conn!(conn, |c| outbox_emails::table
+                    .select(outbox_emails::locked_until)
+                    .load::<Option<chrono::NaiveDateTime>>(c))
+                .unwrap()
+            })
+            .await;
+        if locks.len() == 2 && locks.iter().all(Option::is_some) {
+            break locks;
+        }
+        assert!(std::time::Instant::now() < deadline, "the sender took them");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    for until in held.into_iter().flatten() {
+        assert!(until >= now + lease && until < now + lease + chrono::Duration::seconds(3));
+    }
+    let report = pass.await.unwrap().unwrap();
+    assert_eq!((report.failed, report.postponed), (1, 1), "timed out once");
+
+    // The server works again; a sender that died holding the messages (killed after taking
+    // them) keeps the next one away until its lease is over.
+    drop(silent);
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(silent_port, dir.path());
+
+    let queued = app.outbox().await;
+    let retry_at = queued.iter().map(|m| m.next_attempt_at).max().unwrap();
+    app.clock
+        .advance(retry_at - now + chrono::Duration::seconds(1));
+    let taken_at = app.clock.now_naive();
+    let taken = app
+        .with_conn(move |conn| {
+            conn.transaction(|conn| {
+                centrale::mail::outbox::claim_due(conn, taken_at, taken_at + lease, 100)
+            })
+            .unwrap()
+        })
+        .await;
+    assert_eq!(taken.len(), 2, "the dead sender held both messages");
+    let report = centrale::worker::send_mail(&app.state).await.unwrap();
+    assert_eq!(report, Default::default(), "held while the lease runs");
+    app.clock.advance(lease + chrono::Duration::seconds(1));
+    let report = centrale::worker::send_mail(&app.state).await.unwrap();
+    assert_eq!(report.sent, 2, "sent once the lease ran out");
+    let received: Vec<String> = server
+        .messages()
+        .iter()
+        .filter_map(|raw| message_id(raw))
+        .collect();
+    for mail in &taken {
+        assert!(received.contains(&mail.message_id), "{}", mail.message_id);
+    }
 }

@@ -72,7 +72,7 @@ impl MailTransport {
         };
         Ok(MailTransport {
             channel,
-            lease: Duration::from_secs(settings.lease_seconds.max(1)),
+            lease: Duration::from_secs(settings.lease_seconds.clamp(1, 86_400)),
         })
     }
 

@@ -242,7 +242,7 @@ pub fn send_due_with(
     settings: &WebhookSettings,
 ) -> Result<WebhookReport, DbError> {
     let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
-    let lease_std = Duration::from_secs(settings.lease_seconds.max(1));
+    let lease_std = Duration::from_secs(settings.lease_seconds.clamp(1, 86_400));
     let lease = chrono::Duration::from_std(lease_std).unwrap_or(chrono::Duration::MAX);
     // Sending stops early in a batch once half its lease is gone.
     let lease_margin = lease_std / 2;
@@ -253,6 +253,8 @@ pub fn send_due_with(
         .into();
     let mut report = WebhookReport::default();
     let started = std::time::Instant::now();
+    // Endpoints that failed to answer in this pass: when to try them again, and why.
+    let mut down: HashMap<String, (NaiveDateTime, String)> = HashMap::new();
     loop {
         // Leases count from the moment of each claim, as for mail.
         let claimed_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
@@ -268,8 +270,6 @@ pub fn send_due_with(
         let mut delivered = Vec::with_capacity(claimed);
         let mut failed = Vec::new();
         let mut unsent = Vec::new();
-        // Endpoints that failed to answer in this pass: when to try them again, and why.
-        let mut down: HashMap<String, (NaiveDateTime, String)> = HashMap::new();
         let mut postponed = Vec::new();
         for delivery in batch {
             let target = targets.get(&delivery.supplier_id);
@@ -564,6 +564,16 @@ mod tests {
             signature_header("secret", 5, "x"),
             format!("t=5,v1={}", sign("secret", 5, "x"))
         );
+    }
+
+    #[test]
+    fn no_answer_or_an_overloaded_endpoint_holds_back_its_other_deliveries() {
+        for down in [None, Some(429), Some(502), Some(503), Some(504)] {
+            assert!(endpoint_down(down), "{down:?}");
+        }
+        for refused_alone in [Some(400), Some(404), Some(410), Some(500)] {
+            assert!(!endpoint_down(refused_alone), "{refused_alone:?}");
+        }
     }
 
     #[test]
