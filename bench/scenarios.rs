@@ -542,16 +542,14 @@ impl Run {
                 30,
             )?;
             let mut row = self.read_row(
-                &format!(
-                    "order placement (API, {} conn.)",
-                    self.settings.connections
-                ),
+                &format!("order placement (API, {} conn.)", self.settings.connections),
                 &summary,
                 rss,
             );
             row.ratio = self.storage_tps.map(|s| summary.rate() / s);
             row.ratio_of = "storage".into();
-            row.note = "the same orders with new keys, for the record: latency here is queueing".into();
+            row.note =
+                "the same orders with new keys, for the record: latency here is queueing".into();
             self.push(row);
         }
         Ok(())

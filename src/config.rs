@@ -24,6 +24,38 @@ pub struct Settings {
     pub api: ApiSettings,
     #[serde(default)]
     pub open_data: crate::open_data::OpenDataSettings,
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+}
+
+/// Sending webhook deliveries to suppliers' endpoints.
+#[derive(Clone, Debug, Deserialize)]
+pub struct WebhookSettings {
+    /// How long one POST may take, connection to last byte of the answer, before it counts
+    /// as failed and is retried later.
+    #[serde(default = "default_webhook_timeout")]
+    pub timeout_seconds: u64,
+    /// How long a sender holds the deliveries it took before another may take them (a
+    /// sender that died mid-send gives them back this way).
+    #[serde(default = "default_webhook_lease")]
+    pub lease_seconds: u64,
+}
+
+fn default_webhook_timeout() -> u64 {
+    10
+}
+
+fn default_webhook_lease() -> u64 {
+    120
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            timeout_seconds: default_webhook_timeout(),
+            lease_seconds: default_webhook_lease(),
+        }
+    }
 }
 
 /// Per-client request limits of the API.
@@ -93,6 +125,21 @@ pub struct MailSettings {
     pub smtp_password: Option<Secret>,
     /// Where the authority's notifications go (new applications, breaches).
     pub authority_address: String,
+    /// How long the SMTP server may take to accept the connection or answer one command.
+    #[serde(default = "default_smtp_timeout")]
+    pub smtp_timeout_seconds: u64,
+    /// How long a sender holds the messages it took before another may take them (a sender
+    /// that died mid-send gives them back this way).
+    #[serde(default = "default_mail_lease")]
+    pub lease_seconds: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    15
+}
+
+fn default_mail_lease() -> u64 {
+    300
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -368,6 +415,16 @@ mod tests {
             settings.jwt_previous_keys(),
             vec!["first-old-key", "second-old-key"]
         );
+    }
+
+    #[test]
+    fn senders_have_timeouts_and_leases_by_default() {
+        let dir = empty_dir();
+        let settings = Settings::load(dir.path(), "development").expect("valid");
+        assert_eq!(settings.mail.smtp_timeout_seconds, 15);
+        assert_eq!(settings.mail.lease_seconds, 300);
+        assert_eq!(settings.webhooks.timeout_seconds, 10);
+        assert_eq!(settings.webhooks.lease_seconds, 120);
     }
 
     #[test]

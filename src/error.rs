@@ -39,10 +39,14 @@ impl From<ServiceError> for crate::api::problem::ApiError {
             ServiceError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             ServiceError::Conflict { message, .. } => ApiError::Conflict(message),
             ServiceError::Db(db) => db.into(),
-            ServiceError::Other(other) => {
-                tracing::error!(error = %other, "request failed");
-                ApiError::Internal
-            }
+            // A storage failure that came wrapped still answers 503 when it is one.
+            ServiceError::Other(other) => match other.downcast::<DbError>() {
+                Ok(db) => db.into(),
+                Err(other) => {
+                    tracing::error!(error = %other, "request failed");
+                    ApiError::Internal
+                }
+            },
         }
     }
 }

@@ -304,7 +304,11 @@ pub async fn send_mail(state: &State) -> Result<SendReport, DbError> {
 }
 
 fn send_webhooks_now(state: &State) -> Result<crate::webhooks::WebhookReport, DbError> {
-    crate::webhooks::send_due(&state.pool, state.clock.now_naive())
+    crate::webhooks::send_due_with(
+        &state.pool,
+        state.clock.now_naive(),
+        &state.settings.webhooks,
+    )
 }
 
 fn send_mail_now(state: &State) -> Result<SendReport, DbError> {

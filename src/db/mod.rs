@@ -72,18 +72,24 @@ pub enum DbError {
 }
 
 impl DbError {
-    /// True for failures a caller may retry later (pool exhausted, database locked or gone),
-    /// as opposed to a bug or a constraint violation.
+    /// True for failures a caller may retry later (pool exhausted, database locked, busy,
+    /// restarting or gone, connection lost), as opposed to a bug or a constraint violation.
+    /// These answer 503 with `Retry-After`; everything else is a 500.
     pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
         match self {
             DbError::Pool(_)
             | DbError::WriterQueueTimeout
             | DbError::Saturated
             | DbError::GroupCommit(_) => true,
-            DbError::Query(diesel::result::Error::DatabaseError(_, info)) => {
-                let message = info.message();
-                message.contains("database is locked") || message.contains("busy")
-            }
+            // A transaction on a connection that broke underneath it (the pool drops such
+            // connections when they come back).
+            DbError::Query(Error::BrokenTransactionManager) => true,
+            DbError::Query(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            DbError::Query(Error::DatabaseError(_, info)) => unavailable_message(info.message()),
             _ => false,
         }
     }
@@ -97,6 +103,37 @@ impl DbError {
             ))
         )
     }
+}
+
+/// Messages of SQLite and PostgreSQL (and libpq) that mean "not now" rather than "never":
+/// SQLite busy or locked; PostgreSQL shutting down, starting up or terminating the session
+/// (SQLSTATE 57P01, 57P02, 57P03); the connection refused, reset or closed (class 08).
+/// diesel keeps the SQLSTATE to itself, so the server's wording is all there is to go by.
+fn unavailable_message(message: &str) -> bool {
+    const TRANSIENT: [&str; 16] = [
+        // SQLite: SQLITE_BUSY, SQLITE_LOCKED
+        "database is locked",
+        "database table is locked",
+        "database schema is locked",
+        // PostgreSQL 57P01 admin_shutdown, 57P02 crash_shutdown
+        "terminating connection",
+        // 57P03 cannot_connect_now
+        "the database system is starting up",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        // libpq, class 08: the connection is gone
+        "server closed the connection",
+        "connection refused",
+        "no connection to the server",
+        "could not connect to server",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection to server",
+        "ssl connection has been closed unexpectedly",
+    ];
+    let message = message.to_ascii_lowercase();
+    message.contains("busy") || TRANSIENT.iter().any(|m| message.contains(m))
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -299,9 +336,14 @@ impl Pool {
                 ))
             }
             Backend::Postgres => {
+                // A connection the server dropped (restart, `pg_terminate_backend`, network)
+                // must not be handed out again: each is checked with a round trip when taken
+                // from the pool, and one that broke during a transaction is closed when it
+                // comes back (diesel marks it broken). Meanwhile requests answer 503.
                 let pool = r2d2::Pool::builder()
                     .max_size(settings.pool_size)
                     .connection_timeout(timeout)
+                    .test_on_check_out(true)
                     .build(ConnectionManager::<PgConnection>::new(&settings.url))
                     .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
                 Ok(Pool::new(Connections::Postgres(pool), settings))
@@ -459,6 +501,55 @@ mod tests {
             thread::yield_now();
         }
         handle
+    }
+
+    fn failed(kind: diesel::result::DatabaseErrorKind, message: &str) -> DbError {
+        DbError::Query(diesel::result::Error::DatabaseError(
+            kind,
+            Box::new(message.to_owned()),
+        ))
+    }
+
+    #[test]
+    fn a_lost_or_busy_database_is_unavailable_and_a_bad_query_is_not() {
+        use diesel::result::DatabaseErrorKind::{ClosedConnection, UniqueViolation, Unknown};
+        for (kind, message) in [
+            (ClosedConnection, "anything at all"),
+            (Unknown, "database is locked"),
+            (
+                Unknown,
+                "terminating connection due to administrator command",
+            ),
+            (
+                Unknown,
+                "terminating connection due to crash of another server process",
+            ),
+            (Unknown, "FATAL:  the database system is shutting down"),
+            (Unknown, "FATAL:  the database system is starting up"),
+            (
+                Unknown,
+                "server closed the connection unexpectedly\n\tThis probably means ...",
+            ),
+            (
+                Unknown,
+                "connection to server at \"127.0.0.1\", port 5432 failed: Connection refused",
+            ),
+            (Unknown, "no connection to the server"),
+        ] {
+            assert!(failed(kind, message).is_unavailable(), "{message}");
+        }
+        assert!(DbError::Query(diesel::result::Error::BrokenTransactionManager).is_unavailable());
+        for (kind, message) in [
+            (
+                UniqueViolation,
+                "duplicate key value violates unique constraint",
+            ),
+            (Unknown, "syntax error at or near \"SELEC\""),
+            (Unknown, "relation \"orders\" does not exist"),
+        ] {
+            assert!(!failed(kind, message).is_unavailable(), "{message}");
+        }
+        assert!(!DbError::Query(diesel::result::Error::NotFound).is_unavailable());
     }
 
     #[test]

@@ -167,6 +167,25 @@ pub fn release(conn: &mut Conn, ids: &[i64]) -> DbResult<()> {
     Ok(())
 }
 
+/// Gives claimed messages back untried, due again at `retry_at` (the server was down): their
+/// attempts count stays as it was.
+pub fn postpone(conn: &mut Conn, ids: &[i64], retry_at: NaiveDateTime) -> DbResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    with_conn!(conn, |c| diesel::update(
+        outbox_emails::table
+            .filter(outbox_emails::id.eq_any(ids))
+            .filter(outbox_emails::sent_at.is_null())
+    )
+    .set((
+        outbox_emails::next_attempt_at.eq(retry_at),
+        outbox_emails::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(c))?;
+    Ok(())
+}
+
 pub fn mark_sent(conn: &mut Conn, id: i64, now: NaiveDateTime) -> DbResult<()> {
     with_conn!(conn, |c| diesel::update(outbox_emails::table.find(id))
         .set((

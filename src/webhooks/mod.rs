@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::config::WebhookSettings;
 use crate::db::schema::{suppliers, webhook_deliveries};
 use crate::db::{Conn, DbError, DbResult, Pool};
 use crate::validation::ValidationErrors;
@@ -28,10 +29,6 @@ pub const EVENT_HEADER: &str = "Centrale-Event";
 pub const DELIVERY_HEADER: &str = "Centrale-Delivery";
 /// Deliveries are retried for this long after the event, then marked failed.
 pub const RETRY_HOURS: i64 = 24;
-const CLAIM_SECONDS: i64 = 120;
-/// Sending stops early in a batch once half its lease is gone.
-const LEASE_MARGIN: Duration = Duration::from_secs(CLAIM_SECONDS as u64 / 2);
-const TIMEOUT: Duration = Duration::from_secs(10);
 const BATCH: i64 = 100;
 /// How long one pass keeps sending before the worker turns to its other jobs.
 pub const PASS_LIMIT: Duration = Duration::from_secs(10);
@@ -220,56 +217,87 @@ pub struct WebhookReport {
     pub delivered: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Not tried in this pass because their endpoint had just failed to answer: they keep
+    /// their attempts count and wait for the same retry time.
+    pub postponed: usize,
+}
+
+/// One pass with the default settings; see [`send_due_with`].
+pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbError> {
+    send_due_with(pool, now, &WebhookSettings::default())
 }
 
 /// One pass: POSTs every due delivery (blocking; call from a blocking thread). Deliveries
 /// are claimed with a conditional update, a batch per short transaction, so two workers
-/// never send one twice at once, a backlog costs two commits per batch, and only one batch
-/// is ever in memory. A pass stops after [`PASS_LIMIT`]; the rest waits for the next one.
-pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbError> {
-    let mut conn = pool.get()?;
+/// never send one twice at once, a backlog costs two commits per batch, only one batch is
+/// ever in memory, and no connection is held while endpoints are waited for.
+///
+/// An endpoint that cannot be reached, does not answer within the timeout, or answers 429,
+/// 502, 503 or 504 gets nothing more in this pass: its other deliveries wait for the same
+/// retry time, while other suppliers' endpoints are served. A pass stops after
+/// [`PASS_LIMIT`]; the rest waits for the next one.
+pub fn send_due_with(
+    pool: &Pool,
+    now: NaiveDateTime,
+    settings: &WebhookSettings,
+) -> Result<WebhookReport, DbError> {
+    let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
+    let lease_std = Duration::from_secs(settings.lease_seconds.clamp(1, 86_400));
+    let lease = chrono::Duration::from_std(lease_std).unwrap_or(chrono::Duration::MAX);
+    // Sending stops early in a batch once half its lease is gone.
+    let lease_margin = lease_std / 2;
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .build()
         .into();
     let mut report = WebhookReport::default();
     let started = std::time::Instant::now();
+    // Endpoints that failed to answer in this pass: when to try them again, and why.
+    let mut down: HashMap<String, (NaiveDateTime, String)> = HashMap::new();
     loop {
         // Leases count from the moment of each claim, as for mail.
         let claimed_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let until = claimed_at + chrono::Duration::seconds(CLAIM_SECONDS);
-        let batch = conn.transaction(|conn| claim_due(conn, claimed_at, until, BATCH))?;
+        let until = claimed_at + lease;
+        let (batch, targets) = {
+            let mut conn = pool.get()?;
+            let batch = conn.transaction(|conn| claim_due(conn, claimed_at, until, BATCH))?;
+            let targets = endpoints(&mut conn, &batch)?;
+            (batch, targets)
+        };
         let claimed = batch.len();
-        let mut supplier_ids: Vec<i64> = batch.iter().map(|d| d.supplier_id).collect();
-        supplier_ids.sort_unstable();
-        supplier_ids.dedup();
-        let targets: HashMap<i64, (Option<String>, Option<String>)> =
-            with_conn!(&mut conn, |c| suppliers::table
-                .filter(suppliers::id.eq_any(&supplier_ids))
-                .select((
-                    suppliers::id,
-                    suppliers::webhook_url,
-                    suppliers::webhook_secret
-                ))
-                .load::<(i64, Option<String>, Option<String>)>(c))?
-            .into_iter()
-            .map(|(id, url, secret)| (id, (url, secret)))
-            .collect();
         let held = std::time::Instant::now();
         let mut delivered = Vec::with_capacity(claimed);
         let mut failed = Vec::new();
         let mut unsent = Vec::new();
+        let mut postponed = Vec::new();
         for delivery in batch {
-            if held.elapsed() > LEASE_MARGIN {
-                // Half the lease gone: give the rest back rather than risk a second worker
-                // taking them while this one still sends.
+            let target = targets.get(&delivery.supplier_id);
+            if let Some((Some(url), _)) = target {
+                if let Some((retry_at, error)) = down.get(url) {
+                    postponed.push((delivery, *retry_at, error.clone()));
+                    continue;
+                }
+            }
+            if held.elapsed() > lease_margin || started.elapsed() > PASS_LIMIT {
+                // Half the lease gone, or the pass's time: give the rest back rather than
+                // risk a second worker taking them while this one still sends.
                 unsent.push(delivery.id);
                 continue;
             }
             let sent_at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-            let outcome = match targets.get(&delivery.supplier_id) {
-                Some((Some(url), Some(secret))) => post(&agent, url, secret, &delivery, sent_at),
+            let outcome = match target {
+                Some((Some(url), Some(secret))) => {
+                    let outcome = post(&agent, url, secret, &delivery, sent_at);
+                    if let Err((status, error)) = &outcome {
+                        if endpoint_down(*status) {
+                            let retry_at = claimed_at + backoff(delivery.attempts);
+                            tracing::warn!(supplier = delivery.supplier_id, %error, "webhook endpoint unreachable; its deliveries wait until {retry_at}");
+                            down.insert(url.clone(), (retry_at, error.clone()));
+                        }
+                    }
+                    outcome
+                }
                 _ => Err((
                     None,
                     "the supplier no longer has a webhook endpoint".to_owned(),
@@ -280,7 +308,7 @@ pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbErro
                 Err((status, error)) => failed.push((delivery, status, error)),
             }
         }
-        conn.transaction(|conn| {
+        pool.get()?.transaction(|conn| {
             let mut by_status: HashMap<u16, Vec<i64>> = HashMap::new();
             for (id, status) in &delivered {
                 by_status.entry(*status).or_default().push(*id);
@@ -289,25 +317,41 @@ pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbErro
                 mark_delivered(conn, &ids, status, claimed_at)?;
             }
             for (delivery, status, error) in &failed {
-                let give_up =
-                    claimed_at >= delivery.created_at + chrono::Duration::hours(RETRY_HOURS);
-                let error: String = error.chars().take(500).collect();
-                with_conn!(conn, |c| diesel::update(
-                    webhook_deliveries::table.find(delivery.id)
-                )
-                .set((
-                    webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-                    webhook_deliveries::next_attempt_at.eq(claimed_at + backoff(delivery.attempts)),
-                    webhook_deliveries::failed_at.eq(give_up.then_some(claimed_at)),
-                    webhook_deliveries::last_status.eq(status.map(i32::from)),
-                    webhook_deliveries::last_error.eq(Some(error)),
-                    webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
-                ))
-                .execute(c))?;
+                let give_up = past_retry_window(delivery, claimed_at);
+                mark_failed(
+                    conn,
+                    delivery.id,
+                    FailedAttempt {
+                        retry_at: claimed_at + backoff(delivery.attempts),
+                        given_up_at: give_up.then_some(claimed_at),
+                        status: *status,
+                        error,
+                    },
+                )?;
                 if give_up {
                     report.failed += 1;
                 } else {
                     report.retrying += 1;
+                }
+            }
+            for (delivery, retry_at, error) in &postponed {
+                if past_retry_window(delivery, claimed_at) {
+                    // Its endpoint just failed again and its 24 hours are over.
+                    let error = format!("not sent: the endpoint did not answer ({error})");
+                    mark_failed(
+                        conn,
+                        delivery.id,
+                        FailedAttempt {
+                            retry_at: *retry_at,
+                            given_up_at: Some(claimed_at),
+                            status: None,
+                            error: &error,
+                        },
+                    )?;
+                    report.failed += 1;
+                } else {
+                    postpone(conn, delivery.id, *retry_at)?;
+                    report.postponed += 1;
                 }
             }
             release(conn, &unsent)
@@ -317,6 +361,76 @@ pub fn send_due(pool: &Pool, now: NaiveDateTime) -> Result<WebhookReport, DbErro
             return Ok(report);
         }
     }
+}
+
+/// An answer (or its absence) that says the endpoint is down or overloaded rather than that
+/// this one delivery was refused.
+fn endpoint_down(status: Option<u16>) -> bool {
+    matches!(status, None | Some(429 | 502 | 503 | 504))
+}
+
+fn past_retry_window(delivery: &Delivery, now: NaiveDateTime) -> bool {
+    now >= delivery.created_at + chrono::Duration::hours(RETRY_HOURS)
+}
+
+/// Each supplier's endpoint and secret, for the suppliers of `batch`.
+type Endpoints = HashMap<i64, (Option<String>, Option<String>)>;
+
+fn endpoints(conn: &mut Conn, batch: &[Delivery]) -> DbResult<Endpoints> {
+    let mut supplier_ids: Vec<i64> = batch.iter().map(|d| d.supplier_id).collect();
+    supplier_ids.sort_unstable();
+    supplier_ids.dedup();
+    if supplier_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(with_conn!(conn, |c| suppliers::table
+        .filter(suppliers::id.eq_any(&supplier_ids))
+        .select((
+            suppliers::id,
+            suppliers::webhook_url,
+            suppliers::webhook_secret
+        ))
+        .load::<(i64, Option<String>, Option<String>)>(c))?
+    .into_iter()
+    .map(|(id, url, secret)| (id, (url, secret)))
+    .collect())
+}
+
+struct FailedAttempt<'a> {
+    retry_at: NaiveDateTime,
+    given_up_at: Option<NaiveDateTime>,
+    status: Option<u16>,
+    error: &'a str,
+}
+
+fn mark_failed(conn: &mut Conn, id: i64, attempt: FailedAttempt<'_>) -> DbResult<()> {
+    let error: String = attempt.error.chars().take(500).collect();
+    with_conn!(conn, |c| diesel::update(webhook_deliveries::table.find(id))
+        .set((
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::next_attempt_at.eq(attempt.retry_at),
+            webhook_deliveries::failed_at.eq(attempt.given_up_at),
+            webhook_deliveries::last_status.eq(attempt.status.map(i32::from)),
+            webhook_deliveries::last_error.eq(Some(error)),
+            webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Gives a delivery back untried, due again at `retry_at`; its attempts count stays.
+fn postpone(conn: &mut Conn, id: i64, retry_at: NaiveDateTime) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::update(
+        webhook_deliveries::table
+            .find(id)
+            .filter(webhook_deliveries::delivered_at.is_null())
+    )
+    .set((
+        webhook_deliveries::next_attempt_at.eq(retry_at),
+        webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(c))?;
+    Ok(())
 }
 
 /// Takes up to `limit` due deliveries until `until`, oldest first. Call inside a transaction.
@@ -450,6 +564,16 @@ mod tests {
             signature_header("secret", 5, "x"),
             format!("t=5,v1={}", sign("secret", 5, "x"))
         );
+    }
+
+    #[test]
+    fn no_answer_or_an_overloaded_endpoint_holds_back_its_other_deliveries() {
+        for down in [None, Some(429), Some(502), Some(503), Some(504)] {
+            assert!(endpoint_down(down), "{down:?}");
+        }
+        for refused_alone in [Some(400), Some(404), Some(410), Some(500)] {
+            assert!(!endpoint_down(refused_alone), "{refused_alone:?}");
+        }
     }
 
     #[test]
