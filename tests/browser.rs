@@ -404,7 +404,11 @@ fn main_pages_pass_axe_core_and_the_nu_html_checker_in_french_and_dutch() {
     let _ = fs::remove_dir_all(&keep);
     fs::create_dir_all(&keep).expect("target/a11y");
     let mut pages = 0;
-    for entry in fs::read_dir(out.join("html")).into_iter().flatten().flatten() {
+    for entry in fs::read_dir(out.join("html"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let _ = fs::copy(entry.path(), keep.join(entry.file_name()));
         pages += 1;
     }
@@ -419,6 +423,7 @@ fn main_pages_pass_axe_core_and_the_nu_html_checker_in_french_and_dutch() {
         for page in [
             "visitor-home",
             "visitor-apply-errors",
+            "visitor-apply-sent",
             "visitor-not-found",
             "institution-cart",
             "institution-order",
@@ -427,6 +432,7 @@ fn main_pages_pass_axe_core_and_the_nu_html_checker_in_french_and_dutch() {
             "admin-lot",
             "admin-reports",
             "admin-import-preview",
+            "admin-client-issued",
             "admin-audit",
         ] {
             let file = out.join("html").join(format!("{lang}-{page}.html"));

@@ -14,8 +14,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -24,7 +24,8 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_VERSION = JSON.parse(readFileSync(join(here, 'node_modules/axe-core/package.json'), 'utf8')).version;
 const VNU_JAR = join(here, 'node_modules/vnu-jar/build/dist/vnu.jar');
 
-const STEP_TIMEOUT_MS = 15_000;
+// Generous: the machine may be busy with builds, and one axe run on a big page takes seconds.
+const STEP_TIMEOUT_MS = 30_000;
 const TOTAL_TIMEOUT_MS = 150_000;
 const PASSWORD = 'demo-centrale-2026';
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -66,7 +67,7 @@ if (!baseArg || !outDir) {
   process.exit(64);
 }
 const BASE = baseArg.replace(/\/+$/, '');
-const HTML_DIR = join(outDir, 'html');
+const HTML_DIR = resolve(outDir, 'html');
 mkdirSync(HTML_DIR, { recursive: true });
 
 const watchdog = setTimeout(() => {
@@ -84,8 +85,9 @@ const warnings = [];
 /** What the checkers found on the deliberately broken page (see `checkTheCheckers`). */
 const canary = { axe: new Set(), markup: [] };
 const CANARY_PATH = '/a11y-canary';
-// Faults each checker must find, or it is not really checking: an image without text, pale
-// text, an unlabelled field, a duplicate id and a required select without an empty choice.
+// Faults each checker must find, or it is not really checking: no page language, an image
+// without text, pale text, an unlabelled field, a duplicate id and a required select without an
+// empty choice.
 const CANARY_HTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>canary</title></head>
 <body><main>
@@ -96,10 +98,14 @@ const CANARY_HTML = `<!DOCTYPE html>
 <select required><option value="1">one</option></select>
 </main></body></html>`;
 const CANARY_AXE = ['image-alt', 'color-contrast', 'label', 'html-has-lang'];
-/** Saved HTML file → page label, for the markup check. */
+/** Saved HTML file (absolute path) → page label, for the markup check. */
 const saved = new Map();
 let pagesChecked = 0;
 const timings = [];
+/** The path of the first order an institution walk places, for the administrator's walk. */
+const orderPlaced = {};
+orderPlaced.promise = new Promise((resolve, reject) => Object.assign(orderPlaced, { resolve, reject }));
+orderPlaced.promise.catch(() => {}); // Whoever awaits it sees the failure; nobody else must.
 
 /**
  * One browser context per role and language. `visit` and `submit` check the page that results
@@ -168,22 +174,21 @@ class Walk {
 
   async audit(name, response, status) {
     const page = this.page;
-    const label = `${this.lang} ${this.role} ${name} (${new URL(page.url()).pathname}${new URL(page.url()).search})`;
+    const url = new URL(page.url());
+    const label = `${this.lang} ${this.role} ${name} (${url.pathname}${url.search})`;
     check(response, `${label}: no document response`);
-    if (name === 'canary') {
-      // Served by the browser itself, not by the shop: only the checkers are under test.
-    } else if (response.status() !== status) {
-      failures.push(`${label}: HTTP ${response.status()}, expected ${status}`);
-    }
-    const lang = await page.getAttribute('html', 'lang');
-    if (lang !== this.lang && name !== 'canary') failures.push(`${label}: <html lang="${lang}">, expected "${this.lang}"`);
-    if (!(await page.title()).trim()) failures.push(`${label}: empty <title>`);
-
+    // The canary is served by the browser itself, not by the shop: only the checkers are tested.
     const isCanary = name === 'canary';
-    if (!isCanary) pagesChecked += 1;
+    if (!isCanary) {
+      pagesChecked += 1;
+      if (response.status() !== status) failures.push(`${label}: HTTP ${response.status()}, expected ${status}`);
+      const lang = await page.getAttribute('html', 'lang');
+      if (lang !== this.lang) failures.push(`${label}: <html lang="${lang}">, expected "${this.lang}"`);
+      if (!(await page.title()).trim()) failures.push(`${label}: empty <title>`);
+    }
     const file = join(HTML_DIR, `${this.lang}-${this.role}-${name}.html`);
     writeFileSync(file, await response.body());
-    saved.set(pathToFileURL(file).href, label);
+    saved.set(file, label);
 
     const axeStarted = Date.now();
     const results = await page.evaluate(
@@ -214,6 +219,35 @@ class Walk {
   }
 }
 
+/** A Belgian enterprise number: eight digits and their check digits (97 − n mod 97). */
+function enterpriseNumber(base) {
+  const check = String(97 - (base % 97)).padStart(2, '0');
+  const digits = `${String(base).padStart(8, '0')}${check}`;
+  return `${digits.slice(0, 4)}.${digits.slice(4, 7)}.${digits.slice(7)}`;
+}
+
+/** A complete membership application, one per language. */
+async function fillApplication(page, lang) {
+  const form = page.locator('form[action="/apply"]');
+  const value = {
+    name: lang === 'fr' ? 'Résidence Accessible ASBL' : 'Toegankelijk Woonzorgcentrum vzw',
+    enterprise_number: enterpriseNumber(lang === 'fr' ? 8123456 : 8654321),
+    billing_street: lang === 'fr' ? 'Rue de la Loi 16' : 'Wetstraat 16',
+    billing_postcode: '1000',
+    billing_city: lang === 'fr' ? 'Bruxelles' : 'Brussel',
+    delivery_0_street: lang === 'fr' ? 'Rue de la Loi 16' : 'Wetstraat 16',
+    delivery_0_postcode: '1000',
+    delivery_0_city: lang === 'fr' ? 'Bruxelles' : 'Brussel',
+    contact_name: lang === 'fr' ? 'Claire Dupont' : 'Els Peeters',
+    contact_email: `direction-${lang}@accessible.example`,
+    buyers_0_name: lang === 'fr' ? 'Marc Dupont' : 'Jan Peeters',
+    buyers_0_email: `achats-${lang}@accessible.example`,
+  };
+  for (const [id, text] of Object.entries(value)) await form.locator(`#${id}`).fill(text);
+  for (const id of ['competent_authority', 'sector']) await form.locator(`#${id}`).selectOption({ index: 1 });
+  await form.locator(`input[name="language"][value="${lang}"]`).check();
+}
+
 /** Submits a form past the browser's own checks, to see the server's error messages. */
 async function sendUnchecked(form) {
   await form.evaluate((element) => {
@@ -241,6 +275,8 @@ async function visitor(browser, lang) {
     await walk.visit('service', `/products/${SERVICE}`);
     await walk.visit('apply', '/apply');
     await walk.submit('apply-errors', (page) => page.click('form[action="/apply"] button[type="submit"]'), 422);
+    await fillApplication(walk.page, lang);
+    await walk.submit('apply-sent', (page) => page.click('form[action="/apply"] button[type="submit"]'));
     await walk.visit('login', '/login');
     await walk.submit(
       'login-failed',
@@ -252,6 +288,8 @@ async function visitor(browser, lang) {
       401,
     );
     await walk.visit('forgot', '/password/forgot');
+    await walk.page.fill('#email', ACCOUNTS[lang].institution);
+    await walk.submit('forgot-sent', (page) => page.click('form[action="/password/forgot"] button[type="submit"]'));
     await walk.visit('open-data', '/open-data');
     await walk.visit('api-docs', '/api/v1/docs');
     await walk.visit('not-found', '/no-such-page', 404);
@@ -281,11 +319,15 @@ async function institution(browser, lang) {
     await page.goto(`${BASE}/cart`);
     await page.locator('#buyer_reference').fill(`A11Y-${lang.toUpperCase()}`);
     await walk.submit('orders-new', (p) => p.click('form[action="/cart/checkout"] button[type="submit"]'));
-    const order = await firstLink(page, /^\/orders\/[^/]+$/);
+    const order = await firstLink(page, /^\/orders\/\d+$/);
+    orderPlaced.resolve(order);
     await walk.visit('orders', '/orders');
     await walk.visit('order', order);
     await walk.visit('cart-empty', '/cart');
     await walk.visit('forbidden', '/admin/lots', 403);
+  } catch (error) {
+    orderPlaced.reject(new Error(`no order placed: ${error.message}`));
+    throw error;
   } finally {
     await walk.close();
   }
@@ -312,7 +354,6 @@ async function admin(browser, lang) {
     page = await walk.visit('memberships-pending', '/admin/memberships?status=pending');
     await walk.visit('membership-pending', await firstLink(page, /^\/admin\/memberships\/\d+$/));
     await walk.submit('membership-reject-errors', (p) => sendUnchecked(p.locator('form[action$="/reject"]')), 422);
-    await walk.visit('order', '/admin/orders/1');
     page = await walk.visit('lots', '/admin/lots');
     const lot = await firstLink(page, /^\/admin\/lots\/\d+$/);
     page = await walk.visit('lot', lot);
@@ -327,7 +368,11 @@ async function admin(browser, lang) {
     page = await walk.visit('categories', '/admin/categories');
     await walk.visit('category', await firstLink(page, /^\/admin\/categories\/\d+$/));
     page = await walk.visit('suppliers', '/admin/suppliers');
-    await walk.visit('supplier', await firstLink(page, /^\/admin\/suppliers\/\d+$/));
+    page = await walk.visit('supplier', await firstLink(page, /^\/admin\/suppliers\/\d+$/));
+    await page.fill('#client_name', `ERP ${lang}`);
+    page = await walk.submit('client-issued', (p) => p.click('form[action$="/clients"] button[type="submit"]'));
+    page = await walk.visit('supplier-clients', new URL(page.url()).pathname.replace(/\/clients.*$/, ''));
+    await walk.visit('client-revoke', await firstLink(page, /^\/admin\/suppliers\/\d+\/clients\/[^/]+\/revoke$/));
     page = await walk.visit('import', '/admin/import');
     const template = await (await walk.context.request.get(`${BASE}/admin/import/template.csv`)).text();
     check(template.includes('LOT-01') && template.includes('0403.019.261'), 'import template changed its example');
@@ -340,6 +385,9 @@ async function admin(browser, lang) {
     await walk.submit('import-errors', (p) => p.click('form.import-upload button[type="submit"]'), 422);
     await walk.visit('reports', '/admin/reports');
     await walk.visit('audit', '/admin/audit');
+    // The demo data has no orders: the first one the institution walks place.
+    const order = await orderPlaced.promise;
+    await walk.visit('order', `/admin${order}`);
     await walk.visit('not-found', '/admin/lots/999999', 404);
     if (lang === 'fr') await checkTheCheckers(walk);
   } finally {
@@ -360,7 +408,7 @@ async function checkTheCheckers(walk) {
 
 /** The Nu HTML Checker over every saved page, in one Java run. */
 function checkMarkup() {
-  const files = [...saved.keys()].map((url) => fileURLToPath(url));
+  const files = [...saved.keys()];
   const java = process.env.JAVA || 'java';
   // A short run: the quick compiler and the serial collector halve the CPU time; the quick
   // compiler needs a deeper stack than the checker's 512k minimum.
@@ -378,7 +426,8 @@ function checkMarkup() {
   }
   const errors = report.messages.filter((m) => m.type === 'error' || m.subType === 'fatal');
   for (const message of errors) {
-    const where = saved.get(message.url) ?? message.url;
+    // vnu names files `file:/tmp/…`.
+    const where = saved.get(decodeURIComponent(new URL(message.url).pathname)) ?? message.url;
     if (message.url?.endsWith('-canary.html')) {
       canary.markup.push(message.message);
       continue;
@@ -405,12 +454,23 @@ try {
     timeout: STEP_TIMEOUT_MS * 2,
   });
   console.log(`chromium ${browser.version()}, axe-core ${AXE_VERSION}, rules tagged ${WCAG_TAGS.join(' ')}`);
-  // Every role in both languages side by side: the server and the browser mostly wait on
-  // each other, so this takes a third of the time of one walk after the other.
-  await Promise.all(['fr', 'nl'].flatMap((lang) => [visitor, institution, supplier, admin].map((role) => role(browser, lang))));
+  // Every role in both languages side by side, so waits on the server and on the browser overlap.
+  const walks = ['fr', 'nl'].flatMap((lang) =>
+    [visitor, institution, supplier, admin].map((role) =>
+      role(browser, lang).catch((error) => {
+        throw new Error(`[${lang} ${role.name}] ${error?.message ?? error}`, { cause: error });
+      }),
+    ),
+  );
+  const broken = (await Promise.allSettled(walks)).filter((walk) => walk.status === 'rejected');
   const browsing = Date.now() - started;
   console.log(`axe-core: ${pagesChecked} pages in ${(browsing / 1000).toFixed(1)} s`);
+  // A11Y_TIMINGS=1 prints how long axe took on each page.
   if (process.env.A11Y_TIMINGS) for (const t of timings) console.log(`${t.axe} ms axe ${t.label}`);
+  for (const walk of broken) {
+    const where = walk.reason.cause?.stack?.split('\n').filter((l) => /^\s+at /.test(l)).join('\n') ?? '';
+    failures.push(`walk broke off: ${walk.reason.message}\n${where}`);
+  }
   const markup = checkMarkup();
   console.log(
     `vnu ${markup.version}: ${markup.files} pages, ${markup.errors} error(s) in ${((Date.now() - started - browsing) / 1000).toFixed(1)} s`,
