@@ -3,9 +3,13 @@
 //! cart, checks out and opens the new order, in French and in Dutch, against the real binary
 //! serving the demo data. The screenshots end up in `target/screenshots/`.
 //!
+//! A third walk (`tests/browser/a11y.mjs`) opens the main pages of every role in both languages
+//! and runs axe-core (WCAG 2.1 A/AA) on each, then the Nu HTML Checker over the HTML served.
+//!
 //! Needs `node`, Debian's `chromium` (`/usr/bin/chromium`, or `$CHROMIUM`) and
-//! `npm ci --prefix tests/browser`. Without them the test is skipped with a note, except on CI
-//! (`CI` set and not "false"), where it fails instead: `.ci/run` installs them.
+//! `npm ci --prefix tests/browser`; the accessibility walk also needs Java (`java`, or `$JAVA`).
+//! Without them the test is skipped with a note, except on CI (`CI` set and not "false"), where
+//! it fails instead: `.ci/run` installs them.
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -60,6 +64,41 @@ fn missing_prerequisites(browser_dir: &Path) -> Vec<String> {
         missing.push(
             "tests/browser/node_modules/playwright-core (npm ci --prefix tests/browser)".to_owned(),
         );
+    }
+    missing
+}
+
+fn java() -> PathBuf {
+    std::env::var_os("JAVA")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("java"))
+}
+
+/// What the accessibility walk needs on top of the browser: axe-core, the Nu HTML Checker and
+/// a Java to run it.
+fn missing_for_a11y(browser_dir: &Path) -> Vec<String> {
+    let mut missing = missing_prerequisites(browser_dir);
+    for (path, what) in [
+        ("node_modules/axe-core/axe.min.js", "axe-core"),
+        ("node_modules/vnu-jar/build/dist/vnu.jar", "vnu-jar"),
+    ] {
+        if !browser_dir.join(path).is_file() {
+            missing.push(format!(
+                "tests/browser/{path} ({what}: npm ci --prefix tests/browser)"
+            ));
+        }
+    }
+    let runs = Command::new(java())
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !runs.is_ok_and(|status| status.success()) {
+        missing.push(format!(
+            "{} (Java 11 or later: apt-get install default-jre-headless)",
+            java().display()
+        ));
     }
     missing
 }
@@ -126,14 +165,27 @@ fn start_demo_server(dir: &Path) -> (KillOnDrop, String) {
 
 /// Runs the browser script; returns whether it succeeded, and what it printed.
 fn run_order_flow(browser_dir: &Path, base_url: &str, shots: &Path, logs: &Path) -> (bool, String) {
+    run_script(browser_dir, "order_flow.mjs", base_url, shots, logs)
+}
+
+/// Runs `node SCRIPT BASE_URL OUT_DIR` in tests/browser with a time limit; returns whether it
+/// succeeded, and what it printed.
+fn run_script(
+    browser_dir: &Path,
+    script: &str,
+    base_url: &str,
+    out: &Path,
+    logs: &Path,
+) -> (bool, String) {
     let stdout = fs::File::create(logs.join("node.out")).expect("node stdout file");
     let stderr = fs::File::create(logs.join("node.err")).expect("node stderr file");
     let child = Command::new("node")
-        .arg("order_flow.mjs")
+        .arg(script)
         .arg(base_url)
-        .arg(shots)
+        .arg(out)
         .current_dir(browser_dir)
         .env("CHROMIUM", chromium())
+        .env("JAVA", java())
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(stderr)
@@ -317,5 +369,85 @@ fn admin_reports_render_in_french_and_dutch_in_a_real_browser() {
     assert!(
         !server_log.contains("missing translation"),
         "the reports page used messages missing from templates/i18n:\n{server_log}"
+    );
+}
+
+/// Every role's main pages, in French and in Dutch, through axe-core and the Nu HTML Checker
+/// (`tests/browser/a11y.mjs`): no serious or critical WCAG 2.1 A/AA violation, no markup error.
+/// The script first proves both checkers catch faults planted in a page of its own. The HTML
+/// checked is kept in `target/a11y/`.
+#[test]
+fn main_pages_pass_axe_core_and_the_nu_html_checker_in_french_and_dutch() {
+    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let missing = missing_for_a11y(&browser_dir);
+    if !missing.is_empty() {
+        let missing = missing.join(", ");
+        if on_ci() {
+            panic!("accessibility test cannot run on CI; missing: {missing}");
+        }
+        eprintln!("skipping the accessibility test; missing: {missing}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a11y");
+    let started = Instant::now();
+    let (server, base_url) = start_demo_server(dir.path());
+    let (succeeded, output) = run_script(&browser_dir, "a11y.mjs", &base_url, &out, dir.path());
+    drop(server);
+    println!("{output}");
+    println!(
+        "accessibility walk took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/a11y");
+    let _ = fs::remove_dir_all(&keep);
+    fs::create_dir_all(&keep).expect("target/a11y");
+    let mut pages = 0;
+    for entry in fs::read_dir(out.join("html"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let _ = fs::copy(entry.path(), keep.join(entry.file_name()));
+        pages += 1;
+    }
+    let server_log = fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+    assert!(
+        succeeded,
+        "accessibility walk failed (pages kept in {}):\n{output}\nserver log:\n{server_log}",
+        keep.display()
+    );
+    // Both languages, every role: a walk that silently skipped pages would not get here.
+    for lang in LANGUAGES {
+        for page in [
+            "visitor-home",
+            "visitor-apply-errors",
+            "visitor-apply-sent",
+            "visitor-not-found",
+            "institution-cart",
+            "institution-order",
+            "supplier-catalogue",
+            "admin-memberships",
+            "admin-lot",
+            "admin-reports",
+            "admin-import-preview",
+            "admin-client-issued",
+            "admin-audit",
+        ] {
+            let file = out.join("html").join(format!("{lang}-{page}.html"));
+            let html = fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{} not checked: {e}", file.display()));
+            assert!(
+                html.contains(&format!("<html lang=\"{lang}\"")),
+                "{} is not in {lang}",
+                file.display()
+            );
+        }
+    }
+    assert!(pages >= 80, "only {pages} pages were checked");
+    assert!(
+        !server_log.contains("missing translation"),
+        "pages used messages missing from templates/i18n:\n{server_log}"
     );
 }

@@ -7,6 +7,7 @@ report-field-until = Au mois (inclus)
 report-field-month-hint = Sous la forme AAAA-MM, par exemple 2026-03.
 report-download-workbook = Télécharger tous les rapports (XLSX, une feuille par rapport)
 report-toc = Rapports de cette page
+report-table-label = Tableau : { $title }
 report-empty = Aucune donnée pour cette période.
 report-download = Télécharger :
 report-other = Autres

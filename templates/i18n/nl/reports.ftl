@@ -7,6 +7,7 @@ report-field-until = Tot en met maand
 report-field-month-hint = In de vorm JJJJ-MM, bijvoorbeeld 2026-03.
 report-download-workbook = Alle rapporten downloaden (XLSX, één blad per rapport)
 report-toc = Rapporten op deze pagina
+report-table-label = Tabel: { $title }
 report-empty = Geen gegevens voor deze periode.
 report-download = Downloaden:
 report-other = Andere
