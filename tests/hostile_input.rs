@@ -884,8 +884,447 @@ async fn probes_are_stored_as_typed_and_shown_escaped(backend: Backend) {
     });
 }
 
+// ---------------------------------------------------------------------------------------
+// Random JSON bodies and query strings through the real API.
+
+/// Any JSON value, nested a few levels, with the kinds of strings and numbers that trip
+/// parsers: huge, negative, fractional, empty, odd Unicode.
+fn any_json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        Just(Value::from(u64::MAX)),
+        "\\PC{0,20}".prop_map(Value::from),
+        "[0-9]{1,4}-[0-9]{2}-[0-9]{2}".prop_map(Value::from),
+        proptest::sample::select(vec![
+            "",
+            "0",
+            "-1",
+            "1e400",
+            "NaN",
+            "12.345",
+            "standard",
+            "BX",
+            "out_of_stock",
+            "institution",
+            "admin",
+            "supplier",
+            "http://127.0.0.1:1/",
+            "javascript:alert(1)",
+            "\u{0}",
+            "LOT-A",
+        ])
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                proptest::sample::select(vec![
+                    "delivery_address_id",
+                    "buyer_reference",
+                    "lines",
+                    "sku",
+                    "quantity",
+                    "reason",
+                    "reason_code",
+                    "expected_delivery",
+                    "refused_skus",
+                    "items",
+                    "url",
+                    "role",
+                    "for_id",
+                    "name",
+                    "reference",
+                    "category",
+                    "kind",
+                    "title_fr",
+                    "title_nl",
+                    "valid_from",
+                    "valid_until",
+                    "price",
+                    "available",
+                    "suppliers",
+                    "rank",
+                    "supplier_id",
+                    "institution",
+                    "contact",
+                    "buyers",
+                    "x",
+                ])
+                .prop_map(str::to_owned),
+                inner,
+                0..6,
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A valid body with one field replaced by anything, or one removed.
+fn mutated(
+    valid: serde_json::Value,
+) -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    let keys: Vec<String> = valid
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    (proptest::sample::select(keys), any_json(), any::<bool>()).prop_map(
+        move |(key, value, remove)| {
+            let mut body = valid.clone();
+            let object = body.as_object_mut().unwrap();
+            if remove {
+                object.remove(&key);
+            } else {
+                object.insert(key, value);
+            }
+            body
+        },
+    )
+}
+
+/// Query strings: known parameters with odd values, unknown ones, broken encodings.
+fn any_query() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let key = proptest::sample::select(vec![
+        "limit",
+        "offset",
+        "cursor",
+        "after",
+        "status",
+        "since",
+        "until",
+        "from",
+        "lot",
+        "q",
+        "category",
+        "page",
+        "per_page",
+        "sort",
+        "lang",
+        "authority",
+        "updated_since",
+        "x",
+        "",
+    ]);
+    let value = prop_oneof![
+        "\\PC{0,16}".prop_map(|v| centrale::web::encode(&v)),
+        "[%&=+;#a-z0-9]{0,16}",
+        Just("%".to_owned()),
+        Just("%ZZ".to_owned()),
+        Just("%C3%28".to_owned()),
+        Just("-1".to_owned()),
+        Just("99999999999999999999999".to_owned()),
+        Just("2026-02-30".to_owned()),
+    ];
+    proptest::collection::vec((key, value, any::<bool>()), 0..5).prop_map(|pairs| {
+        pairs
+            .into_iter()
+            .map(|(k, v, bare)| {
+                if bare {
+                    k.to_string()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    })
+}
+
+fn sample<S: proptest::strategy::Strategy>(
+    strategy: &S,
+    runner: &mut proptest::test_runner::TestRunner,
+) -> S::Value {
+    use proptest::strategy::ValueTree;
+    strategy.new_tree(runner).expect("value").current()
+}
+
+/// Asserts the answer to hostile input: never 5xx; an error is a problem document whose
+/// status matches the response's.
+async fn assert_handled(label: &str, response: reqwest::Response) -> u16 {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let body = response.text().await.unwrap_or_default();
+    assert!(status < 500, "{label}: {status} {body}");
+    if status >= 400 {
+        assert_eq!(
+            content_type, "application/problem+json",
+            "{label}: {status} {body}"
+        );
+        let problem: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{label}: problem is not JSON ({e}): {body}"));
+        assert_eq!(problem["status"], status, "{label}: {body}");
+        assert!(problem["title"].is_string(), "{label}: {body}");
+    }
+    status
+}
+
+fn cases() -> u64 {
+    let base = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|n| (n / 100).max(40))
+        .unwrap_or(40);
+    base * soak::scale()
+}
+
+async fn random_bodies_and_queries_get_4xx_problems_never_5xx(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.api.rate_per_second = 100_000;
+        s.api.burst = 100_000;
+    })
+    .await
+    else {
+        return;
+    };
+    let now = app.clock.now_naive();
+    let lot = app
+        .with_conn(move |conn| {
+            let lot = helpers::lot_fixture(conn, now, "LOT-FUZZ", 2);
+            helpers::product_fixture(
+                conn,
+                now,
+                &lot,
+                "FUZZ-1",
+                "standard",
+                &[Some("10.00"), Some("11.00")],
+                &[],
+            );
+            lot
+        })
+        .await;
+    let buyer = buyer_fixture(&app, 42, "fr").await;
+    let institution = token(&app, &buyer.client_id, &buyer.client_secret).await;
+    let (sid, ssecret) = issue_client(
+        &app,
+        centrale::parties::Role::Supplier,
+        Some(lot.suppliers[0]),
+    )
+    .await;
+    let supplier = token(&app, &sid, &ssecret).await;
+    let (aid, asecret) = issue_client(&app, centrale::parties::Role::Admin, None).await;
+    let admin = token(&app, &aid, &asecret).await;
+    // One real order, so supplier answers reach the code behind the lookups.
+    let (status, placed) = api(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/orders",
+        &institution,
+        Some(serde_json::json!({ "delivery_address_id": buyer.address_id, "lines": [{ "sku": "FUZZ-1", "quantity": 1 }] })),
+    )
+    .await;
+    assert_eq!(status, 201, "{placed}");
+    let order_id = placed["orders"][0]["id"].as_i64().unwrap();
+    let lot_id = lot.lot_id;
+
+    use reqwest::Method;
+    let endpoints: Vec<(Method, String, Option<&str>, serde_json::Value)> = vec![
+        (
+            Method::POST,
+            "/api/v1/orders".into(),
+            Some(&institution),
+            serde_json::json!({ "delivery_address_id": buyer.address_id, "buyer_reference": "PO-1", "lines": [{ "sku": "FUZZ-1", "quantity": 1 }] }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/supplier/orders/{order_id}/decline"),
+            Some(&supplier),
+            serde_json::json!({ "reason_code": "out_of_stock", "reason": "none" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/supplier/orders/{order_id}/accept"),
+            Some(&supplier),
+            serde_json::json!({ "expected_delivery": "2026-03-13", "supplier_reference": "S-1", "refused_skus": [] }),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/supplier/availability".into(),
+            Some(&supplier),
+            serde_json::json!({ "items": [{ "sku": "FUZZ-1", "available": false }] }),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/supplier/webhook".into(),
+            Some(&supplier),
+            serde_json::json!({ "url": "https://hooks.example/centrale" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/lots".into(),
+            Some(&admin),
+            serde_json::json!({ "reference": "LOT-NEW", "category": "fixture", "kind": "goods", "title_fr": "T", "title_nl": "T", "valid_from": "2026-01-01", "valid_until": "2026-12-31" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/lots/{lot_id}/products"),
+            Some(&admin),
+            serde_json::json!({ "sku": "FUZZ-NEW", "name_fr": "N", "name_nl": "N", "packaging_fr": "P", "packaging_nl": "P", "unit_code": "BX", "vat_class": "standard" }),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/admin/lots/{lot_id}/cascade"),
+            Some(&admin),
+            serde_json::json!({ "suppliers": [{ "rank": 1, "supplier_id": lot.suppliers[0] }] }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/api-clients".into(),
+            Some(&admin),
+            serde_json::json!({ "role": "institution", "for_id": buyer.institution_id, "name": "fuzz" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/suppliers".into(),
+            Some(&admin),
+            serde_json::json!({ "enterprise_number": helpers::enterprise_number(77), "name": "F", "email": "f@f.example", "language": "fr" }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/memberships".into(),
+            None,
+            serde_json::json!({ "institution": {}, "contact": {}, "buyers": [] }),
+        ),
+    ];
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let garbage = proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300);
+    let per_endpoint = cases();
+    let mut sent = 0u64;
+    let mut refused = 0u64;
+    for (method, path, bearer, valid) in &endpoints {
+        let mutate = mutated(valid.clone());
+        for case in 0..per_endpoint {
+            let (body, content_type): (Vec<u8>, &str) = match case % 4 {
+                0 => (
+                    sample(&any_json(), &mut runner).to_string().into_bytes(),
+                    "application/json",
+                ),
+                1 | 2 => (
+                    sample(&mutate, &mut runner).to_string().into_bytes(),
+                    "application/json",
+                ),
+                _ => (
+                    sample(&garbage, &mut runner),
+                    if case % 8 == 3 {
+                        "application/json"
+                    } else {
+                        "text/plain"
+                    },
+                ),
+            };
+            let mut request = app
+                .client
+                .request(method.clone(), app.url(path))
+                .header("Content-Type", content_type)
+                .body(body.clone());
+            if let Some(bearer) = bearer {
+                request = request.bearer_auth(bearer);
+            }
+            let response = request.send().await.expect("answer");
+            let label = format!("{method} {path} with {}", String::from_utf8_lossy(&body));
+            if assert_handled(&label, response).await >= 400 {
+                refused += 1;
+            }
+            sent += 1;
+        }
+    }
+    // Query strings on every listing.
+    let listings: Vec<(&str, Option<&str>)> = vec![
+        ("/api/v1/catalogue/products", None),
+        ("/api/v1/catalogue/lots", None),
+        ("/api/v1/open-data/ocds", None),
+        ("/api/v1/orders", Some(&institution)),
+        ("/api/v1/supplier/orders", Some(&supplier)),
+        ("/api/v1/supplier/webhook/deliveries", Some(&supplier)),
+        ("/api/v1/admin/audit", Some(&admin)),
+        ("/api/v1/admin/memberships", Some(&admin)),
+        ("/api/v1/admin/reports/monthly", Some(&admin)),
+        ("/api/v1/admin/webhook-deliveries", Some(&admin)),
+        ("/api/v1/admin/api-clients", Some(&admin)),
+    ];
+    for (path, bearer) in &listings {
+        for _ in 0..per_endpoint {
+            let query = sample(&any_query(), &mut runner);
+            let mut request = app.client.get(format!("{}?{query}", app.url(path)));
+            if let Some(bearer) = bearer {
+                request = request.bearer_auth(bearer);
+            }
+            let response = request.send().await.expect("answer");
+            if assert_handled(&format!("GET {path}?{query}"), response).await >= 400 {
+                refused += 1;
+            }
+            sent += 1;
+        }
+    }
+    // Odd ids in paths.
+    for id in [
+        "0",
+        "-1",
+        "99999999999999999999",
+        "1.5",
+        "%00",
+        "abc",
+        "1;DROP",
+        "%F0%9F%A7%AA",
+    ] {
+        for (path, bearer) in [
+            (format!("/api/v1/orders/{id}"), &institution),
+            (format!("/api/v1/supplier/orders/{id}"), &supplier),
+            (format!("/api/v1/admin/lots/{id}"), &admin),
+        ] {
+            let response = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .unwrap();
+            assert_handled(&path, response).await;
+            sent += 1;
+        }
+    }
+    assert!(
+        refused > sent / 2,
+        "most hostile requests are refused: {refused} of {sent}"
+    );
+    // The shop is still up and its data intact.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let (status, order) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/orders/{order_id}"),
+        &institution,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(order["id"], order_id);
+    soak::record(&Outcome {
+        scenario: "random JSON bodies and query strings".into(),
+        backend: backend_name(backend),
+        faults: sent,
+        requests: sent + 2,
+        checked: sent,
+        lost: 0,
+        duplicated: 0,
+    });
+}
+
 on_both_backends!(
     over_size_bodies_get_413_in_the_shop_format,
     slow_clients_are_cut_off_with_408,
     probes_are_stored_as_typed_and_shown_escaped,
+    random_bodies_and_queries_get_4xx_problems_never_5xx,
 );
