@@ -427,13 +427,12 @@ fn xml_texts(label: &str, xml: &str) -> Vec<String> {
         let event = reader
             .read_event()
             .unwrap_or_else(|e| panic!("{label}: not well-formed XML: {e}\n{xml}"));
-        match event {
-            Event::Start(_) | Event::End(_) | Event::Empty(_) | Event::Eof => {
-                if !current.is_empty() {
-                    texts.push(std::mem::take(&mut current));
-                }
-            }
-            _ => {}
+        let boundary = matches!(
+            event,
+            Event::Start(_) | Event::End(_) | Event::Empty(_) | Event::Eof
+        );
+        if boundary && !current.is_empty() {
+            texts.push(std::mem::take(&mut current));
         }
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
