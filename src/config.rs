@@ -86,6 +86,28 @@ pub struct ServerSettings {
     /// The address people reach the shop at, used in links inside emails.
     pub base_url: String,
     pub workers: usize,
+    /// How long a client has to send a request's headers before it is answered 408 and
+    /// cut off (slow or idle clients must not hold connections).
+    #[serde(default = "default_client_request_timeout_ms")]
+    pub client_request_timeout_ms: u64,
+    /// How long a closing connection may take to shut down before it is dropped.
+    #[serde(default = "default_client_disconnect_timeout_ms")]
+    pub client_disconnect_timeout_ms: u64,
+    /// How long an idle keep-alive connection stays open (0 = no keep-alive).
+    #[serde(default = "default_keep_alive_seconds")]
+    pub keep_alive_seconds: u64,
+}
+
+fn default_client_request_timeout_ms() -> u64 {
+    5000
+}
+
+fn default_client_disconnect_timeout_ms() -> u64 {
+    1000
+}
+
+fn default_keep_alive_seconds() -> u64 {
+    5
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -372,6 +394,9 @@ mod tests {
         assert_eq!(settings.mail.transport, MailTransportKind::File);
         assert!(settings.database.url.starts_with("data/"));
         assert_eq!(settings.ordering.supplier_response_minutes, 240);
+        assert_eq!(settings.server.client_request_timeout_ms, 5000);
+        assert_eq!(settings.server.client_disconnect_timeout_ms, 1000);
+        assert_eq!(settings.server.keep_alive_seconds, 5);
     }
 
     #[test]

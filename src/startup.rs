@@ -5,8 +5,14 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
-use actix_web::{middleware, web, App, HttpServer};
+use std::time::Duration;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::error::JsonPayloadError;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use handlebars::Handlebars;
 
 use crate::auth::rate_limit::LoginLimiter;
@@ -58,6 +64,66 @@ impl AppState {
 
 pub type State = web::Data<AppState>;
 
+/// The largest JSON body any endpoint accepts, whether read through `web::Json` or as raw
+/// bytes. A UBL Order Response may be larger: up to [`crate::ubl::MAX_INPUT_BYTES`], the
+/// parser's own limit, set on its route.
+pub const JSON_BODY_LIMIT: usize = 256 * 1024;
+
+/// JSON bodies over the limit are 413, not 400; other JSON errors are the API's problems.
+fn json_error(error: JsonPayloadError, request: &HttpRequest) -> actix_web::Error {
+    match error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            actix_web::error::ErrorPayloadTooLarge("the request body is too large")
+        }
+        other => api::problem::json_error(other, request),
+    }
+}
+
+/// Every 413 speaks the shop's language: a problem document under /api, an HTML page
+/// elsewhere. Responses that already are one (the import endpoints') are kept as they are.
+fn payload_too_large<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let formatted = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
+    if formatted {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let (request, _) = response.into_parts();
+    let replacement = too_large_response(&request);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, replacement).map_into_right_body(),
+    ))
+}
+
+fn too_large_response(request: &HttpRequest) -> HttpResponse<BoxBody> {
+    let path = request.path();
+    if path.starts_with("/api/") {
+        let limit = if path.trim_end_matches('/') == "/api/v1/supplier/order-responses" {
+            crate::ubl::MAX_INPUT_BYTES
+        } else {
+            JSON_BODY_LIMIT
+        };
+        let body = serde_json::json!({
+            "type": "/problems/too-large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": format!("the request body is larger than the {limit} bytes this endpoint accepts"),
+        });
+        HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE)
+            .content_type("application/problem+json")
+            .body(body.to_string())
+    } else {
+        let (language, _) = pages::page_language(request);
+        pages::errors::error_page(StatusCode::PAYLOAD_TOO_LARGE, language, "error-too-large")
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -100,6 +166,7 @@ impl Application {
             n => n,
         };
         let group_commit = crate::db::group_commit::GroupCommit::start(pool.clone(), 64)?;
+        let timeouts = settings.server.clone();
         let state = web::Data::new(AppState {
             settings,
             pool,
@@ -126,8 +193,13 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(api::problem::query_error))
                 .app_data(
                     web::JsonConfig::default()
-                        .limit(256 * 1024)
-                        .error_handler(api::problem::json_error),
+                        .limit(JSON_BODY_LIMIT)
+                        .error_handler(json_error),
+                )
+                // Raw bodies (`web::Bytes`): the same limit as JSON, explicitly.
+                .app_data(web::PayloadConfig::new(JSON_BODY_LIMIT))
+                .wrap(
+                    ErrorHandlers::new().handler(StatusCode::PAYLOAD_TOO_LARGE, payload_too_large),
                 )
                 .wrap(crate::auth::session::middleware(&app_state.settings))
                 .wrap(security)
@@ -141,6 +213,12 @@ impl Application {
                 .default_service(web::to(pages::errors::not_found))
         })
         .workers(workers)
+        .client_request_timeout(Duration::from_millis(timeouts.client_request_timeout_ms))
+        .client_disconnect_timeout(Duration::from_millis(timeouts.client_disconnect_timeout_ms))
+        .keep_alive(match timeouts.keep_alive_seconds {
+            0 => actix_web::http::KeepAlive::Disabled,
+            seconds => actix_web::http::KeepAlive::Timeout(Duration::from_secs(seconds)),
+        })
         .shutdown_timeout(20)
         .listen(listener)?
         .run();

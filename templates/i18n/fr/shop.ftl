@@ -73,6 +73,8 @@ error-internal-title = Une erreur est survenue
 error-internal-message = Nous n'avons pas pu afficher cette page. Réessayez dans un instant ; si le problème persiste, contactez la centrale d'achat.
 error-unavailable-title = Service momentanément indisponible
 error-unavailable-message = Le service est très sollicité. Réessayez dans quelques secondes : rien de ce que vous avez envoyé n'est perdu.
+error-too-large-title = Requête trop volumineuse
+error-too-large-message = Ce que vous avez envoyé dépasse la taille acceptée. Réduisez-le ou scindez-le, puis réessayez.
 
 ## Field validation
 required = Ce champ est obligatoire.

@@ -25,6 +25,7 @@ import-columns-caption = Kolommen van het bestand
 import-col-name = Kop
 import-col-label = Aanvaarde benamingen
 import-problem-file-too-large = Het bestand is groter dan { $max } MB.
+import-problem-unpacked-too-large = Dit XLSX-bestand wordt uitgepakt tot meer dan { $max } MB: het kan geen catalogusimport zijn.
 import-problem-too-many-rows = Het bestand telt meer dan { $max } rijen; splits het in meerdere bestanden.
 import-problem-too-many-columns = Het bestand gebruikt meer dan { $max } kolommen; behoud alleen de kolommen van het sjabloon.
 import-problem-not-utf8 = Het bestand is niet in UTF-8 gecodeerd; sla het op als „CSV UTF-8”.

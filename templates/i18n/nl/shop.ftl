@@ -73,6 +73,8 @@ error-internal-title = Er is een fout opgetreden
 error-internal-message = We konden deze pagina niet tonen. Probeer het zo meteen opnieuw; blijft het probleem bestaan, neem dan contact op met de aankoopcentrale.
 error-unavailable-title = Dienst tijdelijk niet beschikbaar
 error-unavailable-message = De dienst is erg druk. Probeer het over enkele seconden opnieuw: niets van wat u verstuurde, gaat verloren.
+error-too-large-title = Verzoek te groot
+error-too-large-message = Wat u verstuurde, is groter dan toegestaan. Maak het kleiner of splits het en probeer opnieuw.
 
 ## Field validation
 required = Dit veld is verplicht.
