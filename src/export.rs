@@ -46,12 +46,18 @@ impl Cell {
 
 /// A cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a
 /// formula by spreadsheet programs opening the CSV; a leading apostrophe keeps it text.
+/// Text that already starts with an apostrophe before such a character gets one more, so
+/// that reading the file back (which drops one) gives the text exactly as typed.
 pub fn neutralise_formula(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
+    if text.trim_start_matches('\'').starts_with(FORMULA_START) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
+
+/// The characters that make a spreadsheet read a cell as a formula.
+pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
@@ -287,6 +293,12 @@ mod tests {
             );
         }
         assert_eq!(neutralise_formula("a=b"), "a=b");
+        assert_eq!(
+            neutralise_formula("'-x"),
+            "''-x",
+            "one more quote, read back as typed"
+        );
+        assert_eq!(neutralise_formula("'x"), "'x");
         assert_eq!(neutralise_formula(""), "");
     }
 

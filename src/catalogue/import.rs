@@ -376,7 +376,13 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ImportError> {
 /// file back must give the text without it.
 fn unneutralise(cell: &str) -> String {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        Some(rest)
+            if rest
+                .trim_start_matches('\'')
+                .starts_with(crate::export::FORMULA_START) =>
+        {
+            rest.to_owned()
+        }
         _ => cell.to_owned(),
     }
 }
@@ -2778,7 +2784,7 @@ mod tests {
             rows in proptest::collection::vec((
                 "LOT-[A-C]",
                 "[A-Z0-9][A-Z0-9-]{0,20}",
-                "[A-Za-zéè ;,\"=+@-][A-Za-zéè' ;,\"=+@-]{0,24}",
+                "[A-Za-zéè' ;,\"=+@-][A-Za-zéè' ;,\"=+@-]{0,24}",
                 "[A-Za-zéè' ;,\"]{1,25}",
                 "(0|[1-9][0-9]{0,5})([.,][0-9]{1,3})?",
                 proptest::prelude::any::<bool>(),
