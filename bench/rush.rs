@@ -117,7 +117,12 @@ fn acknowledged(dir: &std::path::Path) -> anyhow::Result<(HashMap<String, Vec<i6
                 continue;
             };
             if key == "!" {
-                refused += 1;
+                // A 408 is the server closing a connection wrk reopened after its last order
+                // and left idle: not the answer to an order. (An order cut off that way would
+                // still count, as an order without an answer.)
+                if ids.trim() != "408" {
+                    refused += 1;
+                }
                 continue;
             }
             let ids: Vec<i64> = ids.split(',').filter_map(|i| i.parse().ok()).collect();

@@ -148,14 +148,32 @@ pub fn load(conn: &mut Conn, order_id: i64) -> Result<Option<OrderView>, DbError
 /// The views of many orders with a handful of queries, in the order of `ids` (missing
 /// orders left out): the sweeps handle hundreds at a time.
 pub fn load_many(conn: &mut Conn, ids: &[i64]) -> Result<Vec<OrderView>, DbError> {
+    load_many_with(conn, ids, History::Included)
+}
+
+/// Whether [`load_many_with`] reads each order's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    Included,
+    /// `events` stays empty: for listings that never show the history (the supplier feed).
+    Left,
+}
+
+pub fn load_many_with(
+    conn: &mut Conn,
+    ids: &[i64],
+    history: History,
+) -> Result<Vec<OrderView>, DbError> {
     let orders = q::orders_by_ids(conn, ids)?;
     let mut lines: HashMap<i64, Vec<OrderLineRow>> = HashMap::new();
     for line in q::lines_of_orders(conn, ids)? {
         lines.entry(line.order_id).or_default().push(line);
     }
     let mut events: HashMap<i64, Vec<OrderEventRow>> = HashMap::new();
-    for event in q::events_of_orders(conn, ids)? {
-        events.entry(event.order_id).or_default().push(event);
+    if history == History::Included {
+        for event in q::events_of_orders(conn, ids)? {
+            events.entry(event.order_id).or_default().push(event);
+        }
     }
     let lot_ids = distinct(orders.iter().map(|o| o.lot_id));
     let lots: HashMap<i64, LotRow> = cq::lots_by_ids(conn, &lot_ids)?

@@ -151,7 +151,7 @@ pub async fn feed(
     };
     let status = query.status.clone();
     let updated_after: Option<NaiveDateTime> = query.updated_after.map(|t| t.naive_utc());
-    let (items, next_cursor, has_more) = state
+    let body = state
         .pool
         .run(move |conn| {
             let rows = q::feed(conn, supplier, cursor, limit)?;
@@ -159,10 +159,11 @@ pub async fn feed(
             let next = rows.last().map(|r| r.feed_seq).unwrap_or(cursor);
             // A page of orders in a handful of queries, not a handful per order.
             let order_ids: Vec<i64> = rows.iter().map(|r| r.order_id).collect();
-            let orders: HashMap<i64, OrderView> = view::load_many(conn, &order_ids)?
-                .into_iter()
-                .map(|o| (o.order.id, o))
-                .collect();
+            let orders: HashMap<i64, OrderView> =
+                view::load_many_with(conn, &order_ids, view::History::Left)?
+                    .into_iter()
+                    .map(|o| (o.order.id, o))
+                    .collect();
             let mut institution_ids: Vec<i64> =
                 orders.values().map(|o| o.order.institution_id).collect();
             institution_ids.sort_unstable();
@@ -171,7 +172,12 @@ pub async fn feed(
                 parties::institution_numbers(conn, &institution_ids)?
                     .into_iter()
                     .collect();
-            let mut items = Vec::new();
+            // Each item is written out as soon as it is built: a page of a hundred orders is
+            // never held as a tree of JSON values, which under many pollers at once would
+            // set the server's memory.
+            let mut body = Vec::with_capacity(rows.len() * 1_200 + 64);
+            body.extend_from_slice(br#"{"items":["#);
+            let mut first = true;
             for row in &rows {
                 let Some(order) = orders.get(&row.order_id) else {
                     continue;
@@ -188,22 +194,31 @@ pub async fn feed(
                     continue;
                 }
                 if let Some(after) = updated_after {
-                    let updated: Option<chrono::DateTime<chrono::Utc>> =
-                        serde_json::from_value(item["updated_at"].clone()).ok();
-                    if updated.is_some_and(|u| u.naive_utc() <= after) {
+                    if order.order.updated_at <= after {
                         continue;
                     }
                 }
-                items.push(item);
+                if !first {
+                    body.push(b',');
+                }
+                first = false;
+                serde_json::to_writer(&mut body, &item)
+                    .map_err(|e| DbError::Task(e.to_string()))?;
             }
-            Ok::<_, DbError>((items, next, has_more))
+            body.extend_from_slice(br#"],"next_cursor":"#);
+            serde_json::to_writer(&mut body, &next.to_string())
+                .map_err(|e| DbError::Task(e.to_string()))?;
+            body.extend_from_slice(if has_more {
+                br#","has_more":true}"#.as_slice()
+            } else {
+                br#","has_more":false}"#.as_slice()
+            });
+            Ok::<_, DbError>(body)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "items": items,
-        "next_cursor": next_cursor.to_string(),
-        "has_more": has_more,
-    })))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// The assignment of `order_id` to the calling supplier, or 404 (no leak of other orders).
