@@ -538,6 +538,36 @@ async fn settle(shop: &Shop, storm: &Storm) -> (HashMap<String, Vec<i64>>, u64) 
     (placed, retries)
 }
 
+/// What a storm left behind, once its unanswered keys were retried.
+struct Settled {
+    /// Keys that ended with their orders.
+    placed: u64,
+    retries: u64,
+    /// Acknowledged orders missing from the database.
+    lost: u64,
+    /// Orders stored beyond one per key.
+    duplicated: u64,
+}
+
+/// Retries every key that got no 201 until it does, checks that the shop takes a new order
+/// (`fresh_key`), then that every acknowledged order exists and each key made one order.
+async fn settle_and_check(shop: &Shop, storm: &Storm, fresh_key: &str) -> Settled {
+    let (placed, retries) = settle(shop, storm).await;
+    let fresh = probe("API order", shop.order(&client(30), fresh_key)).await;
+    assert_eq!(fresh.status, 201, "recovered: {fresh:?}");
+    let ids: Vec<i64> = placed.values().flatten().copied().collect();
+    let lost = missing_orders(&shop.app, &ids).await;
+    let stored = counts(&shop.app, &["orders"]).await[0] as u64 - 1;
+    assert_eq!(lost, 0, "every acknowledged order exists");
+    assert_eq!(stored, placed.len() as u64, "one order per key, none twice");
+    Settled {
+        placed: placed.len() as u64,
+        retries,
+        lost,
+        duplicated: stored.saturating_sub(placed.len() as u64),
+    }
+}
+
 /// Requests during the loss answer 2xx or 503 with Retry-After, never 500, never hang.
 fn assert_no_failure(storm: &Storm) -> u64 {
     let mut unavailable = 0;
@@ -607,27 +637,20 @@ async fn postgres_connections_lost_under_load_answer_503_and_recover() {
         "each kill found connections to end: {terminated:?}"
     );
     let unavailable = assert_no_failure(&storm);
-    let (placed, retries) = settle(&shop, &storm).await;
-    let fresh = probe("API order", shop.order(&client(30), "after-the-storm")).await;
-    assert_eq!(fresh.status, 201, "recovered: {fresh:?}");
-
-    let ids: Vec<i64> = placed.values().flatten().copied().collect();
-    let lost = missing_orders(&shop.app, &ids).await;
-    let stored = counts(&shop.app, &["orders"]).await[0] as u64 - 1;
-    assert_eq!(lost, 0, "every acknowledged order exists");
-    assert_eq!(stored, placed.len() as u64, "one order per key, none twice");
+    let settled = settle_and_check(&shop, &storm, "after-the-storm").await;
     eprintln!(
-        "PostgreSQL: {kills} kills ending {terminated:?} connections; {} requests, {unavailable} answered 503, {retries} retries",
-        storm.probes.len()
+        "PostgreSQL: {kills} kills ending {terminated:?} connections; {} requests, {unavailable} answered 503, {} retries",
+        storm.probes.len(),
+        settled.retries
     );
     soak::record(&Outcome {
         scenario: "PostgreSQL connections terminated under load".into(),
         backend: "postgres".into(),
         faults: kills,
-        requests: storm.probes.len() as u64 + retries + 1,
-        checked: placed.len() as u64,
-        lost,
-        duplicated: stored.saturating_sub(placed.len() as u64),
+        requests: storm.probes.len() as u64 + settled.retries + 1,
+        checked: settled.placed,
+        lost: settled.lost,
+        duplicated: settled.duplicated,
     });
 }
 
@@ -735,26 +758,20 @@ async fn a_postgres_restart_under_load_answers_503_and_recovers() {
         .unwrap();
     let unavailable = assert_no_failure(&storm);
     assert!(unavailable > 0, "the server was down while clients asked");
-    let (placed, retries) = settle(&shop, &storm).await;
-    let fresh = probe("API order", shop.order(&client(30), "after-the-restarts")).await;
-    assert_eq!(fresh.status, 201, "recovered: {fresh:?}");
-    let ids: Vec<i64> = placed.values().flatten().copied().collect();
-    let lost = missing_orders(&shop.app, &ids).await;
-    let stored = counts(&shop.app, &["orders"]).await[0] as u64 - 1;
-    assert_eq!(lost, 0, "every acknowledged order exists");
-    assert_eq!(stored, placed.len() as u64, "one order per key, none twice");
+    let settled = settle_and_check(&shop, &storm, "after-the-restarts").await;
     eprintln!(
-        "PostgreSQL restarts: {restarts}; {} requests, {unavailable} answered 503, {retries} retries",
-        storm.probes.len()
+        "PostgreSQL restarts: {restarts}; {} requests, {unavailable} answered 503, {} retries",
+        storm.probes.len(),
+        settled.retries
     );
     soak::record(&Outcome {
         scenario: "PostgreSQL server stopped and started under load".into(),
         backend: "postgres".into(),
         faults: restarts,
-        requests: storm.probes.len() as u64 + retries + 1,
-        checked: placed.len() as u64,
-        lost,
-        duplicated: stored.saturating_sub(placed.len() as u64),
+        requests: storm.probes.len() as u64 + settled.retries + 1,
+        checked: settled.placed,
+        lost: settled.lost,
+        duplicated: settled.duplicated,
     });
     // The app lets go of its connections before the server is removed.
     drop(shop);

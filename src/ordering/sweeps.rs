@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::routing::{attempts_from, cascade_candidates, skipped_json};
+use super::view::distinct;
 use super::{conflict, notify, view, OrderingContext};
 use crate::db::catalogue::{self as cq, CascadeEntryRow, RoutingSupplier};
 use crate::db::orders::{self as q, NewAssignment, NewOrderEvent, OrderRow};
@@ -482,11 +483,4 @@ fn unchanged(order: &OrderRow, flag: &q::FlaggedOrder) -> bool {
         && order.current_rank == flag.current_rank
         && order.response_deadline == flag.response_deadline
         && order.updated_at == flag.updated_at
-}
-
-fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
-    let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
 }

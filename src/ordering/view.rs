@@ -222,7 +222,8 @@ pub fn load_many_with(
     Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
 }
 
-fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+/// The ids once each, sorted: the `IN (...)` list of a batch query.
+pub fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
     let mut ids: Vec<i64> = ids.collect();
     ids.sort_unstable();
     ids.dedup();

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './chromium.mjs';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,17 +50,6 @@ const PRODUCT = { sku: 'NIT-EXAM-M-BX100', lot: 'CA-EPI-2025-03' };
 const SERVICE = 'SRV-NURSE-HR-DAY';
 // The import template's example row, pointed at a lot and a supplier of the demo data.
 const IMPORT_LOT = { reference: 'CA-EPI-2025-01', supplier: '0481.728.031' };
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const [baseArg, outDir] = process.argv.slice(2);
 if (!baseArg || !outDir) {

@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './chromium.mjs';
 
 const STEP_TIMEOUT_MS = 15_000;
 const TOTAL_TIMEOUT_MS = 120_000;
@@ -44,17 +45,6 @@ const RUNS = [
     orderHeading: 'Bestelling CMD-',
     newBadge: 'nieuw',
   },
-];
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
 ];
 
 const [baseArg, shotDir] = process.argv.slice(2);

@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './chromium.mjs';
 
 const STEP_TIMEOUT_MS = 15_000;
 const TOTAL_TIMEOUT_MS = 90_000;
@@ -81,7 +82,7 @@ let failed = false;
 try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    args: CHROMIUM_ARGS,
     timeout: STEP_TIMEOUT_MS * 2,
   });
   for (const run of RUNS) await walk(browser, run);

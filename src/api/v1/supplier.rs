@@ -164,10 +164,7 @@ pub async fn feed(
                     .into_iter()
                     .map(|o| (o.order.id, o))
                     .collect();
-            let mut institution_ids: Vec<i64> =
-                orders.values().map(|o| o.order.institution_id).collect();
-            institution_ids.sort_unstable();
-            institution_ids.dedup();
+            let institution_ids = view::distinct(orders.values().map(|o| o.order.institution_id));
             let numbers: HashMap<i64, String> =
                 parties::institution_numbers(conn, &institution_ids)?
                     .into_iter()
@@ -182,22 +179,20 @@ pub async fn feed(
                 let Some(order) = orders.get(&row.order_id) else {
                     continue;
                 };
+                if status
+                    .as_deref()
+                    .is_some_and(|s| supplier_status(row, order) != s)
+                {
+                    continue;
+                }
+                if updated_after.is_some_and(|after| order.order.updated_at <= after) {
+                    continue;
+                }
                 let number = numbers
                     .get(&order.order.institution_id)
                     .map(String::as_str)
                     .unwrap_or_default();
                 let item = item_json(row, order, number);
-                if status
-                    .as_deref()
-                    .is_some_and(|s| item["supplier_status"] != s)
-                {
-                    continue;
-                }
-                if let Some(after) = updated_after {
-                    if order.order.updated_at <= after {
-                        continue;
-                    }
-                }
                 if !first {
                     body.push(b',');
                 }
