@@ -243,8 +243,9 @@ pub fn fill(conn: &mut Conn, params: &Params) -> anyhow::Result<()> {
 /// generated order as a change; this drains that log once).
 fn catch_up_report_rollups(conn: &mut Conn) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let refreshed = centrale::reports::refresh::catch_up(conn)
-        .map_err(|e| anyhow::anyhow!("report rollups: {e}"))?;
+    let refreshed =
+        centrale::reports::refresh::catch_up_in(conn, centrale::reports::refresh::BATCH)
+            .map_err(|e| anyhow::anyhow!("report rollups: {e}"))?;
     println!(
         "report rollups: {refreshed} orders summed in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -1,5 +1,5 @@
 //! The benchmark of the shop: `cargo bench --bench centrale -- [--postgres] [--duration S]
-//! [--connections N]` (or `bench/run`) generates a realistic data set, starts the release
+//! [--connections N] [--only GROUPS] [--history ORDERS]` (or `bench/run`) generates a realistic data set, starts the release
 //! server on it and measures what it serves, next to two ceilings measured in the same run:
 //! the web framework's (a static endpoint) and the storage's (an order's rows committed with
 //! the same durability, no HTTP). Under `cargo test` the same harness runs as a smoke test on
@@ -42,6 +42,8 @@ struct Options {
     connections: u32,
     filters: Vec<String>,
     only: Vec<String>,
+    /// Orders of generated history; the targets are stated for 1,000,000.
+    history: Option<usize>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -52,6 +54,7 @@ fn options() -> anyhow::Result<Options> {
         connections: 64,
         filters: Vec::new(),
         only: Vec::new(),
+        history: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -60,6 +63,14 @@ fn options() -> anyhow::Result<Options> {
             "--postgres" => options.postgres = true,
             "--duration" => {
                 options.seconds = args.next().context("--duration needs seconds")?.parse()?;
+            }
+            "--history" => {
+                let orders: usize = args
+                    .next()
+                    .context("--history needs a number of orders")?
+                    .parse()
+                    .context("--history needs a number of orders")?;
+                options.history = Some(orders);
             }
             "--connections" => {
                 options.connections = args
@@ -324,7 +335,10 @@ fn full(options: &Options) -> anyhow::Result<()> {
         None
     };
     let started_at = chrono::Utc::now();
-    let params = Params::full();
+    let mut params = Params::full();
+    if let Some(orders) = options.history {
+        params.orders = orders;
+    }
     let cache = target_dir().join("bench-data");
     let run_dir = cache.join(format!(
         "run-{}-{}",

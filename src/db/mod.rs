@@ -85,8 +85,12 @@ impl DbError {
             // A transaction on a connection that broke underneath it (the pool drops such
             // connections when they come back).
             DbError::Query(Error::BrokenTransactionManager) => true,
+            // A PostgreSQL transaction chosen as the victim of a deadlock or a serialisation
+            // conflict was rolled back whole: the same request succeeds when sent again.
             DbError::Query(Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::SerializationFailure,
                 _,
             )) => true,
             DbError::Query(Error::DatabaseError(_, info)) => unavailable_message(info.message()),
@@ -107,16 +111,19 @@ impl DbError {
 
 /// Messages of SQLite and PostgreSQL (and libpq) that mean "not now" rather than "never":
 /// SQLite busy or locked; PostgreSQL shutting down, starting up or terminating the session
-/// (SQLSTATE 57P01, 57P02, 57P03); the connection refused, reset or closed (class 08).
+/// (SQLSTATE 57P01, 57P02, 57P03) or rolling back a deadlock victim (40P01); the connection
+/// refused, reset or closed (class 08).
 /// diesel keeps the SQLSTATE to itself, so the server's wording is all there is to go by.
 fn unavailable_message(message: &str) -> bool {
-    const TRANSIENT: [&str; 16] = [
+    const TRANSIENT: [&str; 17] = [
         // SQLite: SQLITE_BUSY, SQLITE_LOCKED
         "database is locked",
         "database table is locked",
         "database schema is locked",
         // PostgreSQL 57P01 admin_shutdown, 57P02 crash_shutdown
         "terminating connection",
+        // 40P01 deadlock_detected: this transaction was rolled back so that others could go on
+        "deadlock detected",
         // 57P03 cannot_connect_now
         "the database system is starting up",
         "the database system is shutting down",
@@ -535,6 +542,11 @@ mod tests {
                 "connection to server at \"127.0.0.1\", port 5432 failed: Connection refused",
             ),
             (Unknown, "no connection to the server"),
+            (Unknown, "deadlock detected"),
+            (
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                "could not serialize access due to concurrent update",
+            ),
         ] {
             assert!(failed(kind, message).is_unavailable(), "{message}");
         }

@@ -19,7 +19,7 @@ use super::view::distinct;
 use super::{conflict, notify, view, OrderingContext};
 use crate::db::catalogue::{self as cq, CascadeEntryRow, RoutingSupplier};
 use crate::db::orders::{self as q, NewAssignment, NewOrderEvent, OrderRow};
-use crate::db::schema::{order_lines, orders, supplier_offers};
+use crate::db::schema::{order_lines, supplier_offers};
 use crate::db::{Conn, DbError};
 use crate::domain::order_state::{transition, OrderEvent, OrderStatus};
 use crate::domain::routing::{next_candidate, Decision, Outcome, PastAttempt};
@@ -193,55 +193,40 @@ fn escalate_batch(
     let mut details = Vec::with_capacity(moves.len());
     let mut reprice: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut unfulfilled = Vec::new();
+    let mut batch_moves = Vec::with_capacity(moves.len());
+    for m in &moves {
+        let closed_feed_seq = seq;
+        seq += 1;
+        let next = match &m.decision {
+            Decision::Offer { supplier, rank, .. } => {
+                let next = (supplier.0, i32::from(rank.get()));
+                // The new offer's feed number follows the closed one's.
+                new_assignments.push(NewAssignment {
+                    order_id: m.order.id,
+                    supplier_id: supplier.0,
+                    rank: next.1,
+                    offered_at: now,
+                    deadline,
+                    feed_seq: seq,
+                });
+                seq += 1;
+                Some(next)
+            }
+            Decision::Unfulfilled { .. } => None,
+        };
+        batch_moves.push(q::OverdueMove {
+            order_id: m.order.id,
+            from_supplier_id: m.from,
+            closed_feed_seq,
+            status: m.next.code(),
+            next,
+        });
+    }
+    if !q::move_overdue(conn, &batch_moves, "timed_out", TIMED_OUT, now, deadline)? {
+        return Err(conflict("order-changed", "the order changed meanwhile"));
+    }
     for m in &moves {
         let order = m.order;
-        if !q::close_assignment_at(
-            conn,
-            order.id,
-            m.from,
-            "timed_out",
-            now,
-            Some(TIMED_OUT),
-            seq,
-        )? {
-            return Err(conflict("order-changed", "the order changed meanwhile"));
-        }
-        seq += 1;
-        let moved = match &m.decision {
-            Decision::Offer { supplier, rank, .. } => with_conn!(conn, |c| diesel::update(
-                orders::table
-                    .filter(orders::id.eq(order.id))
-                    .filter(orders::status.eq("routed"))
-                    .filter(orders::current_supplier_id.eq(m.from))
-            )
-            .set((
-                orders::status.eq(m.next.code()),
-                orders::current_supplier_id.eq(Some(supplier.0)),
-                orders::current_rank.eq(Some(i32::from(rank.get()))),
-                orders::response_deadline.eq(Some(deadline)),
-                orders::updated_at.eq(now),
-            ))
-            .execute(c)),
-            Decision::Unfulfilled { .. } => with_conn!(conn, |c| diesel::update(
-                orders::table
-                    .filter(orders::id.eq(order.id))
-                    .filter(orders::status.eq("routed"))
-                    .filter(orders::current_supplier_id.eq(m.from))
-            )
-            .set((
-                orders::status.eq(m.next.code()),
-                orders::current_supplier_id.eq(None::<i64>),
-                orders::current_rank.eq(None::<i32>),
-                orders::response_deadline.eq(None::<NaiveDateTime>),
-                orders::updated_at.eq(now),
-                orders::notified_at.eq(Some(now)),
-            ))
-            .execute(c)),
-        }
-        .map_err(DbError::from)?;
-        if moved != 1 {
-            return Err(conflict("order-changed", "the order changed meanwhile"));
-        }
         if has_endpoint(m.from) {
             deliveries.push(delivery(
                 now,
@@ -257,15 +242,6 @@ fn escalate_batch(
                 rank,
                 skipped,
             } => {
-                new_assignments.push(NewAssignment {
-                    order_id: order.id,
-                    supplier_id: supplier.0,
-                    rank: i32::from(rank.get()),
-                    offered_at: now,
-                    deadline,
-                    feed_seq: seq,
-                });
-                seq += 1;
                 let lines = products.get(&order.id).map(Vec::as_slice).unwrap_or(&[]);
                 reprice.entry(supplier.0).or_default().extend(
                     lines

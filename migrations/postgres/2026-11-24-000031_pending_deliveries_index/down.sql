@@ -1,0 +1,2 @@
+DROP INDEX webhook_deliveries_pending;
+DROP INDEX outbox_emails_unsent;
