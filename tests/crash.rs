@@ -20,10 +20,10 @@ use serde_json::{json, Value};
 
 use centrale::config::DatabaseSettings;
 use centrale::db::{Backend, Conn, Pool};
-use centrale::parties::{self, AddressInput, Credential, InstitutionInput, Role, UserInput};
+use centrale::parties::{self, Credential, Role, UserInput};
 use helpers::smtp::{self, SmtpServer};
 use helpers::soak::{self, Outcome};
-use helpers::{enterprise_number, lot_fixture, product_fixture, test_settings, LotFixture};
+use helpers::{institution_fixture, lot_fixture, product_fixture, test_settings, LotFixture};
 
 on_both_backends!(
     kill_9_during_an_order_storm_loses_and_duplicates_nothing,
@@ -235,31 +235,15 @@ fn world(backend: Backend) -> Option<World> {
     let mut conn = pool.get().expect("connection");
     let lot = lot_fixture(&mut conn, now, "LOT-CRASH", 5);
     product_fixture(&mut conn, now, &lot, "MASK-A", "standard", &PRICES, &[]);
-    let institution_id = parties::register_institution(
+    let (institution_id, address_id) = institution_fixture(
         &mut conn,
         now,
-        &InstitutionInput {
-            enterprise_number: &enterprise_number(801),
-            name: "Résidence Crash",
-            authority_code: "COCOF",
-            sector: "care_home",
-            language: "fr",
-            billing: AddressInput {
-                label: "",
-                street: "Rue Haute 1",
-                postcode: "1000",
-                city: "Bruxelles",
-            },
-            delivery: vec![AddressInput {
-                label: "Livraisons",
-                street: "Rue Haute 3",
-                postcode: "1000",
-                city: "Bruxelles",
-            }],
-            status: "active",
-        },
-    )
-    .expect("institution");
+        801,
+        "Résidence Crash",
+        "COCOF",
+        "fr",
+        "active",
+    );
     parties::create_user(
         &mut conn,
         now,
@@ -274,9 +258,6 @@ fn world(backend: Backend) -> Option<World> {
         },
     )
     .expect("buyer");
-    let address_id = centrale::db::parties::delivery_addresses_of(&mut conn, institution_id)
-        .expect("addresses")[0]
-        .id;
     let issued = centrale::auth::api_client::issue(
         &mut conn,
         now,

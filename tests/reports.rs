@@ -12,11 +12,11 @@ use centrale::clock::Clock;
 use centrale::db::Backend;
 use centrale::domain::{Cents, Language};
 use centrale::ordering::{self, routing, LineInput, PlaceOrder};
-use centrale::parties::{self, AddressInput, InstitutionInput, Role};
+use centrale::parties::Role;
 use centrale::reports::refresh;
 use chrono::{NaiveDate, TimeZone, Utc};
 use helpers::{
-    enterprise_number, issue_client, lot_fixture, product_fixture, spawn_app_with, token, TestApp,
+    institution_fixture, issue_client, lot_fixture, product_fixture, spawn_app_with, token, TestApp,
 };
 use serde_json::Value;
 
@@ -49,33 +49,15 @@ async fn institution(
 ) -> (i64, i64) {
     let now = app.clock.now_naive();
     app.with_conn(move |conn| {
-        let id = parties::register_institution(
+        institution_fixture(
             conn,
             now,
-            &InstitutionInput {
-                enterprise_number: &enterprise_number(seed),
-                name: &format!("Institution {seed}"),
-                authority_code: authority,
-                sector: "care_home",
-                language: "fr",
-                billing: AddressInput {
-                    label: "",
-                    street: "Rue Haute 1",
-                    postcode: "1000",
-                    city: "Bruxelles",
-                },
-                delivery: vec![AddressInput {
-                    label: "Livraisons",
-                    street: "Rue Haute 3",
-                    postcode: "1000",
-                    city: "Bruxelles",
-                }],
-                status,
-            },
+            seed,
+            &format!("Institution {seed}"),
+            authority,
+            "fr",
+            status,
         )
-        .expect("institution");
-        let address = centrale::db::parties::delivery_addresses_of(conn, id).unwrap()[0].id;
-        (id, address)
     })
     .await
 }

@@ -492,8 +492,49 @@ pub struct Buyer {
     pub client_secret: String,
 }
 
+/// Registers an institution with the fixtures' Brussels billing and delivery addresses;
+/// returns its id and its delivery address's.
+pub fn institution_fixture(
+    conn: &mut Conn,
+    now: chrono::NaiveDateTime,
+    seed: u32,
+    name: &str,
+    authority: &str,
+    language: &str,
+    status: &str,
+) -> (i64, i64) {
+    use centrale::parties::{self, AddressInput, InstitutionInput};
+    let id = parties::register_institution(
+        conn,
+        now,
+        &InstitutionInput {
+            enterprise_number: &enterprise_number(seed),
+            name,
+            authority_code: authority,
+            sector: "care_home",
+            language,
+            billing: AddressInput {
+                label: "",
+                street: "Rue Haute 1",
+                postcode: "1000",
+                city: "Bruxelles",
+            },
+            delivery: vec![AddressInput {
+                label: "Livraisons",
+                street: "Rue Haute 3",
+                postcode: "1000",
+                city: "Bruxelles",
+            }],
+            status,
+        },
+    )
+    .expect("institution");
+    let address = centrale::db::parties::delivery_addresses_of(conn, id).expect("addresses")[0].id;
+    (id, address)
+}
+
 pub async fn buyer_fixture(app: &TestApp, seed: u32, language: &str) -> Buyer {
-    use centrale::parties::{self, AddressInput, Credential, InstitutionInput, Role, UserInput};
+    use centrale::parties::{self, Credential, Role, UserInput};
     let now = app.clock.now_naive();
     let email = format!("buyer{seed}@institution{seed}.example");
     let password = "buyer long password".to_owned();
@@ -501,32 +542,15 @@ pub async fn buyer_fixture(app: &TestApp, seed: u32, language: &str) -> Buyer {
         (language.to_owned(), email.clone(), password.clone());
     let (institution_id, address_id) = app
         .with_conn(move |conn| {
-            let number = enterprise_number(seed);
-            let id = parties::register_institution(
+            let (id, address) = institution_fixture(
                 conn,
                 now,
-                &InstitutionInput {
-                    enterprise_number: &number,
-                    name: &format!("Institution {seed}"),
-                    authority_code: "COCOF",
-                    sector: "care_home",
-                    language: &language,
-                    billing: AddressInput {
-                        label: "",
-                        street: "Rue Haute 1",
-                        postcode: "1000",
-                        city: "Bruxelles",
-                    },
-                    delivery: vec![AddressInput {
-                        label: "Livraisons",
-                        street: "Rue Haute 3",
-                        postcode: "1000",
-                        city: "Bruxelles",
-                    }],
-                    status: "active",
-                },
-            )
-            .expect("institution");
+                seed,
+                &format!("Institution {seed}"),
+                "COCOF",
+                &language,
+                "active",
+            );
             parties::create_user(
                 conn,
                 now,
@@ -541,7 +565,6 @@ pub async fn buyer_fixture(app: &TestApp, seed: u32, language: &str) -> Buyer {
                 },
             )
             .expect("buyer");
-            let address = centrale::db::parties::delivery_addresses_of(conn, id).unwrap()[0].id;
             (id, address)
         })
         .await;
