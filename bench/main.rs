@@ -60,6 +60,15 @@ fn options() -> anyhow::Result<Options> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--bench" => options.full = true,
+            "--help" | "-h" => {
+                println!(
+                    "cargo bench --bench centrale -- [--postgres] [--duration S] \
+                     [--connections N] [--only {}] [--history ORDERS]\n\
+                     (bench/run --help says more)",
+                    GROUPS.join(",")
+                );
+                std::process::exit(0);
+            }
             "--postgres" => options.postgres = true,
             "--duration" => {
                 options.seconds = args.next().context("--duration needs seconds")?.parse()?;

@@ -273,9 +273,10 @@ impl Run {
         // a timeout; what matters is that every order got an answer.
         let errors = refused + (count as u64).saturating_sub(answered);
         let note = format!(
-            "acknowledged {}/{count} ({} orders), lost {}, duplicated {}, keys not mapping to one answer {}, wrong supplier state {}, receipts missing {}, confirmations missing {}",
+            "acknowledged {}/{count} ({} orders), lost {}, duplicated {}, keys not mapping to one answer {}, wrong supplier state {}, receipts missing {}, confirmations missing {}; {} messages at the SMTP server so far",
             checks.acknowledged, ids.len(), checks.lost, checks.duplicated, checks.keys_without_one_answer,
-            checks.supplier_state_wrong, checks.receipts_missing, checks.confirmations_missing
+            checks.supplier_state_wrong, checks.receipts_missing, checks.confirmations_missing,
+            self.server.mail.received.load(std::sync::atomic::Ordering::Relaxed)
         );
         println!("  rush hour: {note}");
         self.rows.push(Row {

@@ -1,6 +1,7 @@
 //! The shop under test: the real `centrale serve` binary on a loopback port, configured
 //! through `CENTRALE__...` variables, plus what the harness needs around it: its peak memory,
-//! access tokens minted with the shop's own key, a browser session, and a webhook receiver.
+//! access tokens minted with the shop's own key, a browser session, a webhook receiver and
+//! the mail server the shop sends its confirmations to.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,6 +23,7 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub pid: u32,
+    pub mail: MailSink,
     pub log: PathBuf,
     pub pool_size: u32,
 }
@@ -34,8 +36,9 @@ impl Server {
     pub fn start(binary: &Path, database_url: &str, run_dir: &Path) -> anyhow::Result<Server> {
         let port = free_port()?;
         let base = format!("http://127.0.0.1:{port}");
-        let mail_dir = run_dir.join("mail");
-        std::fs::create_dir_all(&mail_dir)?;
+        // Mail goes out over SMTP, as in production; the file transport would measure
+        // the file system's inode allocation instead.
+        let mail = MailSink::start()?;
         let log = run_dir.join("server.log");
         let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let mut command = Command::new(binary);
@@ -53,8 +56,10 @@ impl Server {
             .env("CENTRALE__SERVER__BASE_URL", &base)
             .env("CENTRALE__DATABASE__URL", database_url)
             .env("CENTRALE__DATABASE__POOL_SIZE", pool_size.to_string())
-            .env("CENTRALE__MAIL__TRANSPORT", "file")
-            .env("CENTRALE__MAIL__FILE_DIR", &mail_dir)
+            .env("CENTRALE__MAIL__TRANSPORT", "smtp")
+            .env("CENTRALE__MAIL__SMTP_HOST", "127.0.0.1")
+            .env("CENTRALE__MAIL__SMTP_PORT", mail.port.to_string())
+            .env("CENTRALE__MAIL__SMTP_SECURITY", "none")
             .env("CENTRALE__SECRETS__SESSION_KEY", SESSION_KEY)
             .env("CENTRALE__SECRETS__JWT_KEY", JWT_KEY)
             .env("CENTRALE__WORKER__ENABLED", "true")
@@ -73,6 +78,7 @@ impl Server {
             child,
             base,
             pid,
+            mail,
             log,
             pool_size,
         };
@@ -281,6 +287,76 @@ fn serve_webhook(stream: TcpStream, counter: &AtomicU64) {
             .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
             .is_err()
         {
+            return;
+        }
+    }
+}
+
+/// An SMTP server on loopback that accepts every message and counts it: the shop's mail
+/// sender speaks the whole dialogue (greeting, EHLO, envelope, data, QUIT) for each one.
+pub struct MailSink {
+    pub port: u16,
+    pub received: Arc<AtomicU64>,
+}
+
+impl MailSink {
+    pub fn start() -> anyhow::Result<MailSink> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let received = Arc::new(AtomicU64::new(0));
+        let counter = received.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let counter = counter.clone();
+                std::thread::spawn(move || serve_smtp(stream, &counter));
+            }
+        });
+        Ok(MailSink { port, received })
+    }
+}
+
+fn serve_smtp(stream: TcpStream, counter: &AtomicU64) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let mut say = |text: &str| writer.write_all(text.as_bytes()).is_ok();
+    if !say("220 bench ESMTP\r\n") {
+        return;
+    }
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+        let answered = match verb.as_str() {
+            "EHLO" => say("250-bench\r\n250 8BITMIME\r\n"),
+            "DATA" => {
+                if !say("354 go ahead\r\n") {
+                    return;
+                }
+                loop {
+                    line.clear();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if line == ".\r\n" => break,
+                        Ok(_) => {}
+                    }
+                }
+                counter.fetch_add(1, Ordering::Relaxed);
+                say("250 queued\r\n")
+            }
+            "QUIT" => {
+                say("221 bye\r\n");
+                return;
+            }
+            _ => say("250 ok\r\n"),
+        };
+        if !answered {
             return;
         }
     }
