@@ -641,3 +641,89 @@ async fn the_feed_misses_nothing_and_repeats_nothing_under_concurrent_changes(ba
     }
     assert!(!declined.is_empty());
 }
+
+/// On PostgreSQL a change's feed number is given when its transaction commits: a change that
+/// started first but committed last comes last in the feed, and a change in progress does
+/// not hold up the others (before, the second would have waited for the first's commit).
+#[actix_web::test]
+async fn postgres_feed_numbers_follow_commit_order() {
+    let Some(w) = world(Backend::Postgres).await else {
+        return;
+    };
+    let supplier = w.lot.suppliers[0];
+    let (institution_id, address) = (w.buyer.institution_id, w.buyer.address_id);
+    let state = w.app.state.clone();
+    let (first, second, seqs) = tokio::task::spawn_blocking(move || {
+        use centrale::db::orders as q;
+        use centrale::db::schema::order_assignments as a;
+        use diesel::connection::SimpleConnection;
+        use diesel::prelude::*;
+        let principal = centrale::auth::Principal::system("test");
+        let mut ids = Vec::new();
+        let mut conn = state.pool.get().unwrap();
+        for _ in 0..2 {
+            let input = PlaceOrder {
+                institution_id,
+                delivery_address_id: address,
+                buyer_reference: None,
+                lines: vec![LineInput {
+                    sku: "SUP-1".into(),
+                    quantity: 1,
+                }],
+            };
+            let placed =
+                centrale::ordering::place(&mut conn, &state.ordering(), &principal, &input)
+                    .unwrap();
+            ids.push(placed[0]);
+        }
+        let mut early = state.pool.get().unwrap();
+        let mut late = state.pool.get().unwrap();
+        let raw = |conn: &mut centrale::db::Conn, sql: &str| {
+            centrale::with_conn!(conn, |c| c.batch_execute(sql)).unwrap()
+        };
+        raw(&mut early, "BEGIN");
+        q::touch_assignment(&mut early, ids[0], supplier).unwrap();
+        // Would wait for `early` to commit if the counter were taken here: fail, not hang.
+        raw(&mut late, "BEGIN; SET LOCAL statement_timeout = 5000");
+        q::touch_assignment(&mut late, ids[1], supplier).unwrap();
+        raw(&mut late, "COMMIT");
+        raw(&mut early, "COMMIT");
+        let seqs: Vec<(i64, i64)> = centrale::with_conn!(&mut conn, |c| a::table
+            .filter(a::order_id.eq_any(&ids))
+            .select((a::order_id, a::feed_seq))
+            .load(c))
+        .unwrap();
+        (ids[0], ids[1], seqs)
+    })
+    .await
+    .unwrap();
+    let seq_of = |id: i64| seqs.iter().find(|(o, _)| *o == id).unwrap().1;
+    assert!(seq_of(first) > 0 && seq_of(second) > 0, "stamped: {seqs:?}");
+    assert!(
+        seq_of(second) < seq_of(first),
+        "the later commit has the later number: {seqs:?}"
+    );
+    let bearer = w.bearer(1).await;
+    let page: Value = w
+        .app
+        .client
+        .get(w.app.url("/api/v1/supplier/orders?limit=100"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        vec![second, first],
+        "the feed lists them in commit order"
+    );
+}

@@ -233,7 +233,7 @@ struct GateQueue {
 }
 
 /// The right to write until dropped.
-pub struct GatePass<'a>(&'a WriteGate);
+pub struct GatePass<'a>(&'a WriteGate, Instant);
 
 impl WriteGate {
     pub fn new(timeout: Duration) -> WriteGate {
@@ -249,7 +249,7 @@ impl WriteGate {
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         if !queue.held && queue.waiting.is_empty() {
             queue.held = true;
-            return Ok(GatePass(self));
+            return Ok(GatePass(self, Instant::now()));
         }
         let ticket = queue.next_ticket;
         queue.next_ticket += 1;
@@ -259,7 +259,7 @@ impl WriteGate {
             if !queue.held && queue.waiting.front() == Some(&ticket) {
                 queue.waiting.pop_front();
                 queue.held = true;
-                return Ok(GatePass(self));
+                return Ok(GatePass(self, Instant::now()));
             }
             let left = give_up.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -279,6 +279,15 @@ impl WriteGate {
 
 impl Drop for GatePass<'_> {
     fn drop(&mut self) {
+        let held = self.1.elapsed();
+        if held > Duration::from_secs(1) {
+            // Every other writer of this process waited as long: worth an operator's look.
+            tracing::warn!(
+                held_ms = held.as_millis() as u64,
+                thread = std::thread::current().name().unwrap_or("unnamed"),
+                "a write transaction held the database"
+            );
+        }
         let mut queue = self.0.queue.lock().unwrap_or_else(PoisonError::into_inner);
         queue.held = false;
         drop(queue);

@@ -399,9 +399,15 @@ pub fn save_response(
     Ok(())
 }
 
-/// The next number of the supplier feed. Call inside the transaction making the change: the
-/// counter row stays locked until commit, so numbers become visible in order.
+/// The number of a change in the supplier feed, to write with the change. On SQLite the next
+/// value of the counter, whose row stays locked until commit, so numbers become visible in
+/// order. On PostgreSQL a placeholder below zero that a trigger replaces with the counter's
+/// next value at commit (migration `feed_numbers_at_commit`): same order, but the counter
+/// is locked only while the transaction commits.
 pub fn next_feed_seq(conn: &mut Conn) -> DbResult<i64> {
+    if let Conn::Postgres(_) = conn {
+        return Ok(-1);
+    }
     Ok(with_conn!(conn, |c| diesel::update(
         feed_sequence::table.find(1)
     )
@@ -499,9 +505,24 @@ pub fn insert_assignments(conn: &mut Conn, new: &[NewAssignment]) -> DbResult<()
     Ok(())
 }
 
+/// Makes the escalation batches of concurrent workers take turns, until the transaction
+/// ends. SQLite writes one transaction at a time anyway; on PostgreSQL a transaction-scoped
+/// advisory lock (its key is a hash of a fixed name).
+pub fn lock_escalation(conn: &mut Conn) -> DbResult<()> {
+    if let Conn::Postgres(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('order_assignments.escalation'))")
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Takes `count` numbers of the supplier feed at once and returns the first; the rest follow
-/// it. Same locking as [`next_feed_seq`].
+/// it. Same locking, and on PostgreSQL the same placeholders (all below zero), as
+/// [`next_feed_seq`].
 pub fn take_feed_seqs(conn: &mut Conn, count: i64) -> DbResult<i64> {
+    if let Conn::Postgres(_) = conn {
+        return Ok(-count.max(1));
+    }
     let last: i64 = with_conn!(conn, |c| diesel::update(feed_sequence::table.find(1))
         .set(feed_sequence::value.eq(feed_sequence::value + count))
         .returning(feed_sequence::value)

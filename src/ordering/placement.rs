@@ -310,7 +310,8 @@ pub fn prepare(
 /// Writes a prepared checkout inside the caller's transaction: each order offered to its
 /// supplier (or reported unfulfilled), with its lines, events, emails and webhooks. `finish`
 /// runs on the new orders just before the supplier feed is touched, which comes last because
-/// the feed counter's row lock makes every writer of the feed wait until this one commits.
+/// on SQLite the feed counter's row lock makes every writer of the feed wait until this one
+/// commits (PostgreSQL takes it only at commit, see `db::orders::next_feed_seq`).
 pub fn record<T>(
     conn: &mut Conn,
     ctx: &OrderingContext<'_>,

@@ -428,9 +428,12 @@ fn release(
     };
     let next = transition(OrderStatus::Routed, &event)
         .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
-    // Every path takes the feed counter before the order row, so two transactions never
-    // wait on each other's locks (PostgreSQL would abort one of them as a deadlock).
-    q::next_feed_seq(conn)?;
+    // Every path locks the offer before the order row, so two transactions never wait on
+    // each other's locks (PostgreSQL would abort one of them as a deadlock); an error undoes
+    // the closing.
+    if !q::close_assignment(conn, order.id, supplier_id, outcome, now, reason)? {
+        return Err(conflict("order-changed", "the order changed meanwhile"));
+    }
     let moved = with_conn!(conn, |c| diesel::update(
         orders::table
             .filter(orders::id.eq(order.id))
@@ -446,7 +449,7 @@ fn release(
     ))
     .execute(c))
     .map_err(DbError::from)?;
-    if moved != 1 || !q::close_assignment(conn, order.id, supplier_id, outcome, now, reason)? {
+    if moved != 1 {
         return Err(conflict("order-changed", "the order changed meanwhile"));
     }
     if outcome == "timed_out" {
@@ -509,7 +512,7 @@ fn fulfil(
     let next = transition(from, &event)
         .map_err(|e| conflict("order-illegal-transition", e.to_string()))?;
     let now = ctx.now.naive_utc();
-    // The feed counter before the order row, as everywhere else.
+    // The offer before the order row, as everywhere else.
     q::touch_assignment(conn, order.id, supplier_id)?;
     let moved = with_conn!(conn, |c| diesel::update(
         orders::table

@@ -4,9 +4,10 @@
 //! flush per order and leave a backlog of thousands for minutes.
 //!
 //! Every order moves exactly as `routing::decline` would move it (same rows, events, webhooks
-//! and emails). A batch starts by taking the feed counter, as every path that moves an order
-//! does, so it never runs beside another change of the same orders; its updates still carry
-//! their conditions, and two workers never move an order twice.
+//! and emails). Its updates carry the same conditions, so an order answered or cancelled
+//! meanwhile is not moved, and two workers never move an order twice; on PostgreSQL the
+//! batches of two workers also take turns (an advisory lock), rather than locking the same
+//! rows in different orders.
 
 use std::collections::HashMap;
 
@@ -67,8 +68,7 @@ fn escalate_batch(
     batch: i64,
 ) -> Result<(usize, usize), ServiceError> {
     let now = ctx.now.naive_utc();
-    // The feed counter before any order row, as on every other path (see `routing::release`).
-    q::next_feed_seq(conn)?;
+    q::lock_escalation(conn)?;
     let due = q::overdue_orders(conn, now, batch)?;
     if due.is_empty() {
         return Ok((0, 0));
