@@ -651,31 +651,14 @@ async fn postgres_feed_numbers_follow_commit_order() {
         return;
     };
     let supplier = w.lot.suppliers[0];
-    let (institution_id, address) = (w.buyer.institution_id, w.buyer.address_id);
+    let ids = [w.place().await, w.place().await];
     let state = w.app.state.clone();
     let (first, second, seqs) = tokio::task::spawn_blocking(move || {
         use centrale::db::orders as q;
         use centrale::db::schema::order_assignments as a;
         use diesel::connection::SimpleConnection;
         use diesel::prelude::*;
-        let principal = centrale::auth::Principal::system("test");
-        let mut ids = Vec::new();
         let mut conn = state.pool.get().unwrap();
-        for _ in 0..2 {
-            let input = PlaceOrder {
-                institution_id,
-                delivery_address_id: address,
-                buyer_reference: None,
-                lines: vec![LineInput {
-                    sku: "SUP-1".into(),
-                    quantity: 1,
-                }],
-            };
-            let placed =
-                centrale::ordering::place(&mut conn, &state.ordering(), &principal, &input)
-                    .unwrap();
-            ids.push(placed[0]);
-        }
         let mut early = state.pool.get().unwrap();
         let mut late = state.pool.get().unwrap();
         let raw = |conn: &mut centrale::db::Conn, sql: &str| {
@@ -689,7 +672,7 @@ async fn postgres_feed_numbers_follow_commit_order() {
         raw(&mut late, "COMMIT");
         raw(&mut early, "COMMIT");
         let seqs: Vec<(i64, i64)> = centrale::with_conn!(&mut conn, |c| a::table
-            .filter(a::order_id.eq_any(&ids))
+            .filter(a::order_id.eq_any(ids.to_vec()))
             .select((a::order_id, a::feed_seq))
             .load(c))
         .unwrap();
