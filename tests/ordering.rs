@@ -824,17 +824,7 @@ async fn an_institution_never_sees_another_institutions_orders(backend: Backend)
             .unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }
-    let list: Value = w
-        .app
-        .client
-        .get(w.app.url("/api/v1/orders"))
-        .bearer_auth(&other_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = w.app.get_json_as("/api/v1/orders", &other_token).await;
     assert_eq!(list["total"], 0);
     let web = w.app.as_new_visitor();
     web.login(&other.email, &other.password).await;

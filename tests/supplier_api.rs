@@ -687,17 +687,10 @@ async fn postgres_feed_numbers_follow_commit_order() {
         "the later commit has the later number: {seqs:?}"
     );
     let bearer = w.bearer(1).await;
-    let page: Value = w
+    let page = w
         .app
-        .client
-        .get(w.app.url("/api/v1/supplier/orders?limit=100"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json_as("/api/v1/supplier/orders?limit=100", &bearer)
+        .await;
     let order: Vec<i64> = page["items"]
         .as_array()
         .unwrap()

@@ -208,16 +208,9 @@ async fn signed_webhooks_survive_a_receiver_outage(backend: Backend) {
         centrale::worker::send_webhooks(&app.state).await.unwrap();
     }
     let bearer = token(&app, &id, &secret).await;
-    let mine: Value = app
-        .client
-        .get(app.url("/api/v1/supplier/webhook/deliveries"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine = app
+        .get_json_as("/api/v1/supplier/webhook/deliveries", &bearer)
+        .await;
     let items = mine["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     assert!(

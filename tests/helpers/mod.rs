@@ -161,6 +161,19 @@ impl TestApp {
         (status, response.json().await.expect("json body"))
     }
 
+    /// `GET path` as an API client holding `bearer`, read as JSON.
+    pub async fn get_json_as(&self, path: &str, bearer: &str) -> serde_json::Value {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json body")
+    }
+
     /// Runs database work directly, as the app itself would.
     pub async fn with_conn<T, F>(&self, work: F) -> T
     where
