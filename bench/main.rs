@@ -112,6 +112,16 @@ fn options() -> anyhow::Result<Options> {
 /// Scenario groups `--only` accepts.
 const GROUPS: [&str; 5] = ["catalogue", "orders", "reports", "rush", "sweep"];
 
+/// The highest number in the supplier feed: where a poller that is up to date stands.
+pub fn feed_top(conn: &mut centrale::db::Conn) -> anyhow::Result<i64> {
+    use centrale::db::schema::order_assignments;
+    use diesel::prelude::*;
+    let top: Option<i64> = centrale::with_conn!(conn, |c| order_assignments::table
+        .select(diesel::dsl::max(order_assignments::feed_seq))
+        .first(c))?;
+    Ok(top.unwrap_or(0))
+}
+
 fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
 }

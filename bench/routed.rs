@@ -1,6 +1,6 @@
 //! Orders waiting for a supplier's answer, written straight into the running shop's database
 //! the way checkout writes them: the order routed to rank 1, its lines at that supplier's
-//! prices, the open assignment numbered from the feed counter, the placed and offered events.
+//! prices, the open assignment numbered in the supplier feed, the placed and offered events.
 //! The accept scenario answers them; the sweep scenario dates them so their deadline passed.
 
 use chrono::{Duration, NaiveDateTime};
@@ -58,11 +58,17 @@ pub fn insert(
             let c: &mut diesel::PgConnection = c;
             c.batch_execute("LOCK TABLE orders, order_lines, order_assignments, order_events IN EXCLUSIVE MODE")?;
         }
-        let first_seq: i64 = with_conn!(conn, |c| diesel::update(feed_sequence::table.find(1))
-            .set(feed_sequence::value.eq(feed_sequence::value + count as i64))
-            .returning(feed_sequence::value)
-            .get_result::<i64>(c))?
-            - count as i64;
+        // PostgreSQL numbers feed changes itself (a trigger, from the transaction's id).
+        let first_seq: Option<i64> = match conn {
+            Conn::Postgres(_) => None,
+            Conn::Sqlite(_) => Some(
+                with_conn!(conn, |c| diesel::update(feed_sequence::table.find(1))
+                    .set(feed_sequence::value.eq(feed_sequence::value + count as i64))
+                    .returning(feed_sequence::value)
+                    .get_result::<i64>(c))?
+                    - count as i64,
+            ),
+        };
         let (mut order_id, mut line_id, mut assignment_id, mut event_id) = (
             max_id(conn, "orders")?,
             max_id(conn, "order_lines")?,
@@ -142,7 +148,7 @@ pub fn insert(
                 outcome: None,
                 answered_at: None,
                 reason: None,
-                feed_seq: first_seq + n as i64 + 1,
+                feed_seq: first_seq.map_or(-1, |first| first + n as i64 + 1),
                 supplier_reference: None,
             });
             for (kind, from, to, details) in [

@@ -195,9 +195,7 @@ impl Run {
         let (start_cursor, outbox_mark): (i64, i64) = {
             let mut conn = self.pool.get()?;
             (
-                with_conn!(&mut conn, |c| feed_sequence::table
-                    .select(feed_sequence::value)
-                    .first(c))?,
+                crate::feed_top(&mut conn)?,
                 with_conn!(&mut conn, |c| outbox_emails::table
                     .select(diesel::dsl::max(outbox_emails::id))
                     .first::<Option<i64>>(c))?

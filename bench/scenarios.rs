@@ -559,9 +559,7 @@ impl Run {
         let tokens = self.supplier_tokens()?;
         let top: i64 = {
             let mut conn = self.pool.get()?;
-            with_conn!(&mut conn, |c| feed_sequence::table
-                .select(feed_sequence::value)
-                .first(c))?
+            crate::feed_top(&mut conn)?
         };
         let mut requests = Vec::new();
         for (s, _) in tokens.iter().enumerate() {

@@ -642,18 +642,27 @@ async fn the_feed_misses_nothing_and_repeats_nothing_under_concurrent_changes(ba
     assert!(!declined.is_empty());
 }
 
-/// On PostgreSQL a change's feed number is given when its transaction commits: a change that
-/// started first but committed last comes last in the feed, and a change in progress does
-/// not hold up the others (before, the second would have waited for the first's commit).
+/// On PostgreSQL a change is numbered by its transaction, and nobody waits on anybody to
+/// write: a change in progress does not hold up another writer (with a shared counter locked
+/// until commit the second would have waited for the first). A poll holds back what a
+/// transaction still running may yet commit below the numbers it returns, so the change that
+/// committed second is not shown before the first one, and a poller that read meanwhile
+/// misses neither.
 #[actix_web::test]
-async fn postgres_feed_numbers_follow_commit_order() {
+async fn postgres_feed_holds_back_changes_of_transactions_in_flight() {
     let Some(w) = world(Backend::Postgres).await else {
         return;
     };
     let supplier = w.lot.suppliers[0];
     let ids = [w.place().await, w.place().await];
+    let bearer = w.bearer(1).await;
+    let before = w
+        .app
+        .get_json_as("/api/v1/supplier/orders?limit=100", &bearer)
+        .await;
+    let cursor: i64 = before["next_cursor"].as_str().unwrap().parse().unwrap();
     let state = w.app.state.clone();
-    let (first, second, seqs) = tokio::task::spawn_blocking(move || {
+    let (while_in_flight, seqs) = tokio::task::spawn_blocking(move || {
         use centrale::db::orders as q;
         use centrale::db::schema::order_assignments as a;
         use diesel::connection::SimpleConnection;
@@ -666,30 +675,40 @@ async fn postgres_feed_numbers_follow_commit_order() {
         };
         raw(&mut early, "BEGIN");
         q::touch_assignment(&mut early, ids[0], supplier).unwrap();
-        // Would wait for `early` to commit if the counter were taken here: fail, not hang.
+        // Would wait for `early` to commit if writers shared a locked row: fail, not hang.
         raw(&mut late, "BEGIN; SET LOCAL statement_timeout = 5000");
         q::touch_assignment(&mut late, ids[1], supplier).unwrap();
         raw(&mut late, "COMMIT");
+        let while_in_flight: Vec<i64> = q::feed(&mut conn, supplier, cursor, 100)
+            .unwrap()
+            .iter()
+            .map(|row| row.order_id)
+            .collect();
         raw(&mut early, "COMMIT");
         let seqs: Vec<(i64, i64)> = centrale::with_conn!(&mut conn, |c| a::table
             .filter(a::order_id.eq_any(ids.to_vec()))
             .select((a::order_id, a::feed_seq))
             .load(c))
         .unwrap();
-        (ids[0], ids[1], seqs)
+        (while_in_flight, seqs)
     })
     .await
     .unwrap();
     let seq_of = |id: i64| seqs.iter().find(|(o, _)| *o == id).unwrap().1;
-    assert!(seq_of(first) > 0 && seq_of(second) > 0, "stamped: {seqs:?}");
     assert!(
-        seq_of(second) < seq_of(first),
-        "the later commit has the later number: {seqs:?}"
+        seq_of(ids[0]) > cursor && seq_of(ids[1]) > cursor,
+        "numbered: {seqs:?}"
     );
-    let bearer = w.bearer(1).await;
+    assert!(
+        while_in_flight.is_empty(),
+        "nothing after a change still in flight is shown: {while_in_flight:?}"
+    );
     let page = w
         .app
-        .get_json_as("/api/v1/supplier/orders?limit=100", &bearer)
+        .get_json_as(
+            &format!("/api/v1/supplier/orders?limit=100&cursor={cursor}"),
+            &bearer,
+        )
         .await;
     let order: Vec<i64> = page["items"]
         .as_array()
@@ -699,7 +718,7 @@ async fn postgres_feed_numbers_follow_commit_order() {
         .collect();
     assert_eq!(
         order,
-        vec![second, first],
-        "the feed lists them in commit order"
+        vec![ids[0], ids[1]],
+        "once both have ended, the poller that read meanwhile sees both, in number order"
     );
 }

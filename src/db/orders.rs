@@ -401,9 +401,10 @@ pub fn save_response(
 
 /// The number of a change in the supplier feed, to write with the change. On SQLite the next
 /// value of the counter, whose row stays locked until commit, so numbers become visible in
-/// order. On PostgreSQL a placeholder below zero that a trigger replaces with the counter's
-/// next value at commit (migration `feed_numbers_at_commit`): same order, but the counter
-/// is locked only while the transaction commits.
+/// order. On PostgreSQL a placeholder below zero that a trigger replaces at once with a number
+/// made of the transaction's id (migration `feed_numbers_from_transaction_ids`): no row is
+/// shared between writers, and [`feed`] holds back what a transaction still running may yet
+/// commit below it.
 pub fn next_feed_seq(conn: &mut Conn) -> DbResult<i64> {
     if let Conn::Postgres(_) = conn {
         return Ok(-1);
@@ -429,20 +430,35 @@ pub fn touch_assignment(conn: &mut Conn, order_id: i64, supplier_id: i64) -> DbR
     Ok(())
 }
 
-/// A supplier's feed: its assignments changed after `cursor`, oldest change first.
+/// A supplier's feed: its assignments changed after `cursor`, oldest change first. On
+/// PostgreSQL only numbers below `feed_visible_below()`: changes of transactions that have
+/// ended, so nothing can later appear between the cursor and what is returned.
 pub fn feed(
     conn: &mut Conn,
     supplier_id: i64,
     cursor: i64,
     limit: i64,
 ) -> DbResult<Vec<AssignmentRow>> {
-    Ok(with_conn!(conn, |c| order_assignments::table
-        .filter(order_assignments::supplier_id.eq(supplier_id))
-        .filter(order_assignments::feed_seq.gt(cursor))
-        .order(order_assignments::feed_seq.asc())
-        .limit(limit)
-        .select(AssignmentRow::as_select())
-        .load(c))?)
+    macro_rules! changed {
+        () => {
+            order_assignments::table
+                .filter(order_assignments::supplier_id.eq(supplier_id))
+                .filter(order_assignments::feed_seq.gt(cursor))
+                .order(order_assignments::feed_seq.asc())
+                .limit(limit)
+                .select(AssignmentRow::as_select())
+        };
+    }
+    Ok(match conn {
+        Conn::Sqlite(c) => changed!().load(&mut **c)?,
+        Conn::Postgres(c) => {
+            changed!()
+                .filter(order_assignments::feed_seq.lt(
+                    diesel::dsl::sql::<diesel::sql_types::BigInt>("feed_visible_below()"),
+                ))
+                .load(&mut **c)?
+        }
+    })
 }
 
 pub fn assignment(
@@ -518,7 +534,7 @@ pub fn lock_escalation(conn: &mut Conn) -> DbResult<()> {
 
 /// Takes `count` numbers of the supplier feed at once and returns the first; the rest follow
 /// it. Same locking, and on PostgreSQL the same placeholders (all below zero), as
-/// [`next_feed_seq`].
+/// [`next_feed_seq`]; there the trigger numbers the rows in the order they are written.
 pub fn take_feed_seqs(conn: &mut Conn, count: i64) -> DbResult<i64> {
     if let Conn::Postgres(_) = conn {
         return Ok(-count.max(1));

@@ -311,7 +311,7 @@ pub fn prepare(
 /// supplier (or reported unfulfilled), with its lines, events, emails and webhooks. `finish`
 /// runs on the new orders just before the supplier feed is touched, which comes last because
 /// on SQLite the feed counter's row lock makes every writer of the feed wait until this one
-/// commits (PostgreSQL takes it only at commit, see `db::orders::next_feed_seq`).
+/// commits (PostgreSQL has no counter, see `db::orders::next_feed_seq`).
 pub fn record<T>(
     conn: &mut Conn,
     ctx: &OrderingContext<'_>,
