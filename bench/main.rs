@@ -149,7 +149,8 @@ fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target")
 }
 
-/// A fresh database on a PostgreSQL server for this run; dropped by the guard.
+/// A fresh database on a PostgreSQL server for this run; dropped by the guard (kept with
+/// `BENCH_KEEP`).
 struct PostgresDatabase {
     server: String,
     name: String,
@@ -176,6 +177,10 @@ impl PostgresDatabase {
 
 impl Drop for PostgresDatabase {
     fn drop(&mut self) {
+        if std::env::var_os("BENCH_KEEP").is_some() {
+            eprintln!("database kept: {}", self.url);
+            return;
+        }
         if let Ok(mut admin) = PgConnection::establish(&self.server) {
             let _ = admin.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
