@@ -430,15 +430,21 @@ pub fn touch_assignment(conn: &mut Conn, order_id: i64, supplier_id: i64) -> DbR
     Ok(())
 }
 
+/// A page of a supplier's feed.
+#[derive(Debug)]
+pub struct FeedPage {
+    pub rows: Vec<AssignmentRow>,
+    /// The page is short because changes already committed are held back behind a
+    /// transaction still running (PostgreSQL only): asking again shortly shows more.
+    pub held_back: bool,
+}
+
 /// A supplier's feed: its assignments changed after `cursor`, oldest change first. On
-/// PostgreSQL only numbers below `feed_visible_below()`: changes of transactions that have
-/// ended, so nothing can later appear between the cursor and what is returned.
-pub fn feed(
-    conn: &mut Conn,
-    supplier_id: i64,
-    cursor: i64,
-    limit: i64,
-) -> DbResult<Vec<AssignmentRow>> {
+/// PostgreSQL only numbers below `feed_visible_below()`, taken once before the page is read:
+/// changes of transactions that had ended by then, so nothing can later appear between the
+/// cursor and what is returned.
+pub fn feed(conn: &mut Conn, supplier_id: i64, cursor: i64, limit: i64) -> DbResult<FeedPage> {
+    use diesel::sql_types::BigInt;
     macro_rules! changed {
         () => {
             order_assignments::table
@@ -449,16 +455,27 @@ pub fn feed(
                 .select(AssignmentRow::as_select())
         };
     }
-    Ok(match conn {
-        Conn::Sqlite(c) => changed!().load(&mut **c)?,
+    match conn {
+        Conn::Sqlite(c) => Ok(FeedPage {
+            rows: changed!().load(&mut **c)?,
+            held_back: false,
+        }),
         Conn::Postgres(c) => {
-            changed!()
-                .filter(order_assignments::feed_seq.lt(
-                    diesel::dsl::sql::<diesel::sql_types::BigInt>("feed_visible_below()"),
+            let bound: i64 =
+                diesel::select(diesel::dsl::sql::<BigInt>("feed_visible_below()")).get_result(c)?;
+            let rows: Vec<AssignmentRow> = changed!()
+                .filter(order_assignments::feed_seq.lt(bound))
+                .load(&mut **c)?;
+            let held_back = (rows.len() as i64) < limit
+                && diesel::select(diesel::dsl::exists(
+                    order_assignments::table
+                        .filter(order_assignments::supplier_id.eq(supplier_id))
+                        .filter(order_assignments::feed_seq.ge(bound.max(cursor + 1))),
                 ))
-                .load(&mut **c)?
+                .get_result(c)?;
+            Ok(FeedPage { rows, held_back })
         }
-    })
+    }
 }
 
 pub fn assignment(

@@ -98,6 +98,74 @@ fn load_item(conn: &mut Conn, assignment: &AssignmentRow) -> Result<Option<Value
     Ok(Some(item_json(assignment, &order, &number)))
 }
 
+/// How long a feed poll waits, at most, for a transaction that holds committed changes back
+/// (PostgreSQL), and its first pause; each pause doubles.
+const HELD_BACK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+const HELD_BACK_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The JSON page of the feed for these rows.
+fn feed_body(
+    conn: &mut Conn,
+    rows: &[AssignmentRow],
+    cursor: i64,
+    limit: i64,
+    status: Option<&str>,
+    updated_after: Option<NaiveDateTime>,
+) -> Result<Vec<u8>, DbError> {
+    let has_more = rows.len() as i64 == limit;
+    let next = rows.last().map(|r| r.feed_seq).unwrap_or(cursor);
+    // A page of orders in a handful of queries, not a handful per order.
+    let order_ids: Vec<i64> = rows.iter().map(|r| r.order_id).collect();
+    let orders: HashMap<i64, OrderView> =
+        view::load_many_with(conn, &order_ids, view::History::Left)?
+            .into_iter()
+            .map(|o| (o.order.id, o))
+            .collect();
+    let institution_ids = view::distinct(orders.values().map(|o| o.order.institution_id));
+    let numbers: HashMap<i64, String> = parties::institution_numbers(conn, &institution_ids)?
+        .into_iter()
+        .collect();
+    // Each item is written out as soon as it is built: a page of a hundred orders is
+    // never held as a tree of JSON values, which under many pollers at once would
+    // set the server's memory.
+    let mut body = Vec::with_capacity(rows.len() * 1_200 + 64);
+    body.extend_from_slice(br#"{"items":["#);
+    let mut first = true;
+    for row in rows {
+        let Some(order) = orders.get(&row.order_id) else {
+            continue;
+        };
+        if status
+            .as_deref()
+            .is_some_and(|s| supplier_status(row, order) != s)
+        {
+            continue;
+        }
+        if updated_after.is_some_and(|after| order.order.updated_at <= after) {
+            continue;
+        }
+        let number = numbers
+            .get(&order.order.institution_id)
+            .map(String::as_str)
+            .unwrap_or_default();
+        let item = item_json(row, order, number);
+        if !first {
+            body.push(b',');
+        }
+        first = false;
+        serde_json::to_writer(&mut body, &item).map_err(|e| DbError::Task(e.to_string()))?;
+    }
+    body.extend_from_slice(br#"],"next_cursor":"#);
+    serde_json::to_writer(&mut body, &next.to_string())
+        .map_err(|e| DbError::Task(e.to_string()))?;
+    body.extend_from_slice(if has_more {
+        br#","has_more":true}"#.as_slice()
+    } else {
+        br#","has_more":false}"#.as_slice()
+    });
+    Ok(body)
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
@@ -149,68 +217,41 @@ pub async fn feed(
                 ApiError::BadRequest("cursor must be a value returned as next_cursor".into())
             })?,
     };
-    let status = query.status.clone();
+    let status = query.status;
     let updated_after: Option<NaiveDateTime> = query.updated_after.map(|t| t.naive_utc());
-    let body = state
-        .pool
-        .run(move |conn| {
-            let rows = q::feed(conn, supplier, cursor, limit)?;
-            let has_more = rows.len() as i64 == limit;
-            let next = rows.last().map(|r| r.feed_seq).unwrap_or(cursor);
-            // A page of orders in a handful of queries, not a handful per order.
-            let order_ids: Vec<i64> = rows.iter().map(|r| r.order_id).collect();
-            let orders: HashMap<i64, OrderView> =
-                view::load_many_with(conn, &order_ids, view::History::Left)?
-                    .into_iter()
-                    .map(|o| (o.order.id, o))
-                    .collect();
-            let institution_ids = view::distinct(orders.values().map(|o| o.order.institution_id));
-            let numbers: HashMap<i64, String> =
-                parties::institution_numbers(conn, &institution_ids)?
-                    .into_iter()
-                    .collect();
-            // Each item is written out as soon as it is built: a page of a hundred orders is
-            // never held as a tree of JSON values, which under many pollers at once would
-            // set the server's memory.
-            let mut body = Vec::with_capacity(rows.len() * 1_200 + 64);
-            body.extend_from_slice(br#"{"items":["#);
-            let mut first = true;
-            for row in &rows {
-                let Some(order) = orders.get(&row.order_id) else {
-                    continue;
-                };
-                if status
-                    .as_deref()
-                    .is_some_and(|s| supplier_status(row, order) != s)
-                {
-                    continue;
+    // On PostgreSQL a page stops short of changes committed behind a transaction still
+    // running (`q::feed`); such a transaction lasts milliseconds, so the poll waits for it a
+    // little, without holding a connection, rather than answer "nothing new" to a supplier
+    // whose order was just routed to it. Past the patience it answers what it can show.
+    let started = std::time::Instant::now();
+    let mut pause = HELD_BACK_FIRST_PAUSE;
+    let body = loop {
+        let status = status.clone();
+        let last_try = started.elapsed() >= HELD_BACK_PATIENCE;
+        let body = state
+            .pool
+            .run(move |conn| {
+                let page = q::feed(conn, supplier, cursor, limit)?;
+                if page.held_back && !last_try {
+                    return Ok(None);
                 }
-                if updated_after.is_some_and(|after| order.order.updated_at <= after) {
-                    continue;
-                }
-                let number = numbers
-                    .get(&order.order.institution_id)
-                    .map(String::as_str)
-                    .unwrap_or_default();
-                let item = item_json(row, order, number);
-                if !first {
-                    body.push(b',');
-                }
-                first = false;
-                serde_json::to_writer(&mut body, &item)
-                    .map_err(|e| DbError::Task(e.to_string()))?;
-            }
-            body.extend_from_slice(br#"],"next_cursor":"#);
-            serde_json::to_writer(&mut body, &next.to_string())
-                .map_err(|e| DbError::Task(e.to_string()))?;
-            body.extend_from_slice(if has_more {
-                br#","has_more":true}"#.as_slice()
-            } else {
-                br#","has_more":false}"#.as_slice()
-            });
-            Ok::<_, DbError>(body)
-        })
-        .await?;
+                feed_body(
+                    conn,
+                    &page.rows,
+                    cursor,
+                    limit,
+                    status.as_deref(),
+                    updated_after,
+                )
+                .map(Some)
+            })
+            .await?;
+        if let Some(body) = body {
+            break body;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(HELD_BACK_PATIENCE);
+    };
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))
