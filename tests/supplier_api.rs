@@ -680,7 +680,7 @@ async fn postgres_feed_holds_back_changes_of_transactions_in_flight() {
         let page = q::feed(&mut conn, supplier, cursor, 100).unwrap();
         let in_flight: (Vec<i64>, bool) = (
             page.rows.iter().map(|row| row.order_id).collect(),
-            page.held_back,
+            page.held_back.is_some(),
         );
         // The first change commits while the API poll below is waiting for it.
         let committer = std::thread::spawn(move || {

@@ -435,8 +435,9 @@ pub fn touch_assignment(conn: &mut Conn, order_id: i64, supplier_id: i64) -> DbR
 pub struct FeedPage {
     pub rows: Vec<AssignmentRow>,
     /// The page is short because changes already committed are held back behind a
-    /// transaction still running (PostgreSQL only): asking again shortly shows more.
-    pub held_back: bool,
+    /// transaction still running (PostgreSQL only): the number of the first of them, which
+    /// a page asked for shortly after shows.
+    pub held_back: Option<i64>,
 }
 
 /// A supplier's feed: its assignments changed after `cursor`, oldest change first. On
@@ -458,7 +459,7 @@ pub fn feed(conn: &mut Conn, supplier_id: i64, cursor: i64, limit: i64) -> DbRes
     match conn {
         Conn::Sqlite(c) => Ok(FeedPage {
             rows: changed!().load(&mut **c)?,
-            held_back: false,
+            held_back: None,
         }),
         Conn::Postgres(c) => {
             let bound: i64 =
@@ -466,13 +467,15 @@ pub fn feed(conn: &mut Conn, supplier_id: i64, cursor: i64, limit: i64) -> DbRes
             let rows: Vec<AssignmentRow> = changed!()
                 .filter(order_assignments::feed_seq.lt(bound))
                 .load(&mut **c)?;
-            let held_back = (rows.len() as i64) < limit
-                && diesel::select(diesel::dsl::exists(
-                    order_assignments::table
-                        .filter(order_assignments::supplier_id.eq(supplier_id))
-                        .filter(order_assignments::feed_seq.ge(bound.max(cursor + 1))),
-                ))
-                .get_result(c)?;
+            let held_back = if (rows.len() as i64) < limit {
+                order_assignments::table
+                    .filter(order_assignments::supplier_id.eq(supplier_id))
+                    .filter(order_assignments::feed_seq.ge(bound.max(cursor + 1)))
+                    .select(diesel::dsl::min(order_assignments::feed_seq))
+                    .get_result(&mut **c)?
+            } else {
+                None
+            };
             Ok(FeedPage { rows, held_back })
         }
     }

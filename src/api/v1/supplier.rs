@@ -135,10 +135,7 @@ fn feed_body(
         let Some(order) = orders.get(&row.order_id) else {
             continue;
         };
-        if status
-            .as_deref()
-            .is_some_and(|s| supplier_status(row, order) != s)
-        {
+        if status.is_some_and(|s| supplier_status(row, order) != s) {
             continue;
         }
         if updated_after.is_some_and(|after| order.order.updated_at <= after) {
@@ -222,9 +219,12 @@ pub async fn feed(
     // On PostgreSQL a page stops short of changes committed behind a transaction still
     // running (`q::feed`); such a transaction lasts milliseconds, so the poll waits for it a
     // little, without holding a connection, rather than answer "nothing new" to a supplier
-    // whose order was just routed to it. Past the patience it answers what it can show.
+    // whose order was just routed to it. It waits for the changes held back when it first
+    // looked, not for whatever commits meanwhile (under load something always does), and
+    // past its patience answers what it can show.
     let started = std::time::Instant::now();
     let mut pause = HELD_BACK_FIRST_PAUSE;
+    let mut awaited: Option<i64> = None;
     let body = loop {
         let status = status.clone();
         let last_try = started.elapsed() >= HELD_BACK_PATIENCE;
@@ -232,8 +232,13 @@ pub async fn feed(
             .pool
             .run(move |conn| {
                 let page = q::feed(conn, supplier, cursor, limit)?;
-                if page.held_back && !last_try {
-                    return Ok(None);
+                let still_held = match (page.held_back, awaited) {
+                    (Some(first), None) => Some(first),
+                    (Some(first), Some(waited_for)) if first <= waited_for => Some(waited_for),
+                    _ => None,
+                };
+                if let Some(held) = still_held.filter(|_| !last_try) {
+                    return Ok(Err(held));
                 }
                 feed_body(
                     conn,
@@ -243,11 +248,12 @@ pub async fn feed(
                     status.as_deref(),
                     updated_after,
                 )
-                .map(Some)
+                .map(Ok)
             })
             .await?;
-        if let Some(body) = body {
-            break body;
+        match body {
+            Ok(body) => break body,
+            Err(held) => awaited = Some(held),
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(HELD_BACK_PATIENCE);
