@@ -49,6 +49,31 @@ pub fn insert(
     offered_at: NaiveDateTime,
     seed: u64,
 ) -> anyhow::Result<Vec<Routed>> {
+    // The tables are locked without waiting, and the whole transaction tried again shortly
+    // if a request of the previous scenario still holds one of them: waiting for the second
+    // table while holding the first deadlocked with answers still in flight, which lock the
+    // offer before the order.
+    let mut attempts = 0;
+    loop {
+        match insert_once(conn, reference, count, offered_at, seed) {
+            Err(error)
+                if attempts < 200 && format!("{error:#}").contains("could not obtain lock") =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+fn insert_once(
+    conn: &mut Conn,
+    reference: &Reference,
+    count: usize,
+    offered_at: NaiveDateTime,
+    seed: u64,
+) -> anyhow::Result<Vec<Routed>> {
     let mut rng = StdRng::seed_from_u64(seed);
     let calendar = BelgianCalendar::new(std::iter::empty());
     let day = centrale::clock::brussels_date(offered_at.and_utc());
@@ -56,7 +81,7 @@ pub fn insert(
     conn.transaction(|conn| {
         if let Conn::Postgres(c) = conn {
             let c: &mut diesel::PgConnection = c;
-            c.batch_execute("LOCK TABLE orders, order_lines, order_assignments, order_events IN EXCLUSIVE MODE")?;
+            c.batch_execute("LOCK TABLE orders, order_lines, order_assignments, order_events IN EXCLUSIVE MODE NOWAIT")?;
         }
         // PostgreSQL numbers feed changes itself (a trigger, from the transaction's id).
         let first_seq: Option<i64> = match conn {
