@@ -21,6 +21,7 @@ pub mod export;
 pub mod i18n;
 pub mod mail;
 pub mod membership;
+pub mod memory;
 pub mod open_data;
 pub mod ordering;
 pub mod overview;

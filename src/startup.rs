@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::BoxBody;
-use actix_web::dev::{Server, ServiceResponse};
+use actix_web::dev::{Server, Service as _, ServiceResponse};
 use actix_web::error::JsonPayloadError;
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
@@ -205,6 +205,10 @@ impl Application {
                 .wrap(security)
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+                .wrap_fn(|request, service| {
+                    crate::memory::request_started();
+                    service.call(request)
+                })
                 .route("/healthz", web::get().to(pages::health::healthz))
                 .route("/readyz", web::get().to(pages::health::readyz))
                 .route("/assets/{path:.*}", web::get().to(assets::serve_asset))
