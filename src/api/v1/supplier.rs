@@ -103,6 +103,24 @@ fn load_item(conn: &mut Conn, assignment: &AssignmentRow) -> Result<Option<Value
 const HELD_BACK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 const HELD_BACK_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// What one look at the feed gave: a page to answer with, or the number of the first change
+/// a transaction still running holds back, to wait for.
+enum Poll {
+    Page(Vec<u8>),
+    HeldBack(i64),
+}
+
+/// The held-back change a poll still waits for: the first one held back when it first looked
+/// (`awaited`), until a later look finds nothing held back at or below it. Changes committed
+/// after the first look are not waited for.
+fn still_held(held_back: Option<i64>, awaited: Option<i64>) -> Option<i64> {
+    match (held_back, awaited) {
+        (Some(first), None) => Some(first),
+        (Some(first), Some(waited_for)) if first <= waited_for => Some(waited_for),
+        _ => None,
+    }
+}
+
 /// The JSON page of the feed for these rows.
 fn feed_body(
     conn: &mut Conn,
@@ -232,13 +250,8 @@ pub async fn feed(
             .pool
             .run(move |conn| {
                 let page = q::feed(conn, supplier, cursor, limit)?;
-                let still_held = match (page.held_back, awaited) {
-                    (Some(first), None) => Some(first),
-                    (Some(first), Some(waited_for)) if first <= waited_for => Some(waited_for),
-                    _ => None,
-                };
-                if let Some(held) = still_held.filter(|_| !last_try) {
-                    return Ok(Err(held));
+                if let Some(held) = still_held(page.held_back, awaited).filter(|_| !last_try) {
+                    return Ok(Poll::HeldBack(held));
                 }
                 feed_body(
                     conn,
@@ -248,12 +261,12 @@ pub async fn feed(
                     status.as_deref(),
                     updated_after,
                 )
-                .map(Ok)
+                .map(Poll::Page)
             })
             .await?;
         match body {
-            Ok(body) => break body,
-            Err(held) => awaited = Some(held),
+            Poll::Page(body) => break body,
+            Poll::HeldBack(held) => awaited = Some(held),
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(HELD_BACK_PATIENCE);
@@ -1045,4 +1058,32 @@ pub async fn webhook_deliveries(
         .run(move |conn| crate::webhooks::deliveries(conn, Some(supplier), 100))
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::still_held;
+
+    #[test]
+    fn nothing_held_back_means_no_wait() {
+        assert_eq!(still_held(None, None), None);
+    }
+
+    #[test]
+    fn the_first_look_waits_for_the_first_change_held_back() {
+        assert_eq!(still_held(Some(40), None), Some(40));
+    }
+
+    #[test]
+    fn a_later_look_keeps_waiting_while_that_change_is_still_held_back() {
+        assert_eq!(still_held(Some(40), Some(40)), Some(40));
+        // An earlier one held back too (committed meanwhile below it): still waiting.
+        assert_eq!(still_held(Some(35), Some(40)), Some(40));
+    }
+
+    #[test]
+    fn changes_held_back_after_the_awaited_one_are_not_waited_for() {
+        assert_eq!(still_held(Some(41), Some(40)), None);
+        assert_eq!(still_held(None, Some(40)), None);
+    }
 }
