@@ -202,18 +202,20 @@ impl Template {
         })
     }
 
-    /// One placement's rows, copied: the order (inserted, then given its reference and moved
-    /// to its routed state, as checkout does), its lines, events, assignment (numbered from
+    /// One placement's rows, copied: the order (numbered first, then written whole, as
+    /// checkout does), its lines, events, assignment (numbered from
     /// the feed counter), emails, idempotency key and webhook deliveries.
     fn write(&self, conn: &mut Conn, unique: &str, now: NaiveDateTime) -> anyhow::Result<()> {
         let later = now + chrono::Duration::days(3650);
         conn.transaction(|conn| {
             let o = &self.order;
-            let placeholder = format!("PENDING-{unique}");
-            let id = q::insert_order(
+            let id = q::new_order_ids(conn, 1)?[0];
+            let reference = format!("CMD-{id:06}");
+            q::insert_order_row(
                 conn,
                 &NewOrder {
-                    reference: &placeholder,
+                    id: Some(id),
+                    reference: &reference,
                     checkout_id: &o.checkout_id,
                     institution_id: o.institution_id,
                     lot_id: o.lot_id,
@@ -222,17 +224,17 @@ impl Template {
                     delivery_address_id: o.delivery_address_id,
                     buyer_reference: o.buyer_reference.as_deref(),
                     language: &o.language,
-                    status: "placed",
+                    status: &o.status,
                     delivery_due: o.delivery_due,
                     displayed_net_cents: o.displayed_net_cents,
                     placed_at: now,
                     updated_at: now,
+                    current_supplier_id: o.current_supplier_id,
+                    current_rank: o.current_rank,
+                    response_deadline: o.response_deadline.map(|_| later),
+                    notified_at: o.notified_at,
                 },
             )?;
-            let reference = format!("CMD-{id:06}");
-            with_conn!(conn, |c| diesel::update(orders::table.find(id))
-                .set(orders::reference.eq(&reference))
-                .execute(c))?;
             for line in &self.lines {
                 q::insert_line(
                     conn,
@@ -281,19 +283,6 @@ impl Template {
                     },
                 )?;
             }
-            with_conn!(conn, |c| diesel::update(
-                orders::table
-                    .filter(orders::id.eq(id))
-                    .filter(orders::status.eq("placed"))
-            )
-            .set((
-                orders::status.eq(&o.status),
-                orders::current_supplier_id.eq(o.current_supplier_id),
-                orders::current_rank.eq(o.current_rank),
-                orders::response_deadline.eq(o.response_deadline.map(|_| later)),
-                orders::updated_at.eq(now),
-            ))
-            .execute(c))?;
             for (n, email) in self.emails.iter().enumerate() {
                 // Dated far ahead so the running worker leaves the copies alone.
                 outbox::insert(

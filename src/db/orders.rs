@@ -47,6 +47,9 @@ pub struct OrderRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = orders)]
 pub struct NewOrder<'a> {
+    /// `None` takes the next number; checkout takes numbers first ([`new_order_ids`]) so
+    /// that an order is written whole, reference included.
+    pub id: Option<i64>,
     pub reference: &'a str,
     pub checkout_id: &'a str,
     pub institution_id: i64,
@@ -61,6 +64,11 @@ pub struct NewOrder<'a> {
     pub displayed_net_cents: i64,
     pub placed_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Where routing sent the order (`None` for an order not offered yet).
+    pub current_supplier_id: Option<i64>,
+    pub current_rank: Option<i32>,
+    pub response_deadline: Option<NaiveDateTime>,
+    pub notified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -157,6 +165,48 @@ pub fn insert_order(conn: &mut Conn, new: &NewOrder<'_>) -> DbResult<i64> {
         .values(new)
         .returning(orders::id)
         .get_result(c))?)
+}
+
+/// Inserts an order and returns it as stored.
+pub fn insert_order_row(conn: &mut Conn, new: &NewOrder<'_>) -> DbResult<OrderRow> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(orders::table)
+        .values(new)
+        .returning(OrderRow::as_returning())
+        .get_result(c))?)
+}
+
+/// Numbers for `count` new orders, taken inside the writing transaction before they are
+/// inserted, so that each order is written once with its reference: an insert and then an
+/// update would write every index of `orders` twice. SQLite's writing transaction holds the
+/// database's write lock, so the numbers are the ones after the highest, as SQLite itself
+/// would give them; PostgreSQL draws them from the table's sequence.
+pub fn new_order_ids(conn: &mut Conn, count: usize) -> DbResult<Vec<i64>> {
+    use diesel::sql_types::BigInt;
+
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let count = count as i64;
+    match conn {
+        Conn::Postgres(c) => Ok(diesel::sql_query(
+            "SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id \
+             FROM generate_series(1, $1)",
+        )
+        .bind::<BigInt, _>(count)
+        .load::<Id>(&mut **c)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect()),
+        Conn::Sqlite(c) => {
+            let highest: Option<i64> = orders::table
+                .select(diesel::dsl::max(orders::id))
+                .first(&mut **c)?;
+            let highest = highest.unwrap_or(0);
+            Ok((highest + 1..=highest + count).collect())
+        }
+    }
 }
 
 pub fn insert_line(conn: &mut Conn, new: &NewOrderLine<'_>) -> DbResult<i64> {

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::view::{self, line_total, OrderView};
 use super::OrderingContext;
-use crate::db::{parties, Conn};
+use crate::db::parties::{self, InstitutionRow};
+use crate::db::Conn;
 use crate::domain::Language;
 use crate::error::ServiceError;
 use crate::mail::{OutgoingEmail, ReadyEmail};
@@ -68,14 +69,46 @@ pub fn institution_recipient(
     placed_by_user_id: Option<i64>,
     institution_id: i64,
 ) -> Result<Option<(String, String)>, ServiceError> {
-    if let Some(user_id) = placed_by_user_id {
-        if let Some(user) = parties::user(conn, user_id)? {
-            return Ok(Some((user.email, user.name)));
-        }
+    if let Some(user) = placing_user(conn, placed_by_user_id)? {
+        return Ok(Some(user));
     }
-    if let Some(institution) = parties::institution(conn, institution_id)? {
+    let institution = parties::institution(conn, institution_id)?;
+    contact_or_active_user(conn, institution.as_ref(), institution_id)
+}
+
+/// [`institution_recipient`] for an institution already read.
+pub fn recipient_for(
+    conn: &mut Conn,
+    placed_by_user_id: Option<i64>,
+    institution: &InstitutionRow,
+) -> Result<Option<(String, String)>, ServiceError> {
+    if let Some(user) = placing_user(conn, placed_by_user_id)? {
+        return Ok(Some(user));
+    }
+    contact_or_active_user(conn, Some(institution), institution.id)
+}
+
+fn placing_user(
+    conn: &mut Conn,
+    user_id: Option<i64>,
+) -> Result<Option<(String, String)>, ServiceError> {
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    Ok(parties::user(conn, user_id)?.map(|user| (user.email, user.name)))
+}
+
+fn contact_or_active_user(
+    conn: &mut Conn,
+    institution: Option<&InstitutionRow>,
+    institution_id: i64,
+) -> Result<Option<(String, String)>, ServiceError> {
+    if let Some(institution) = institution {
         if !institution.contact_email.is_empty() {
-            return Ok(Some((institution.contact_email, institution.contact_name)));
+            return Ok(Some((
+                institution.contact_email.clone(),
+                institution.contact_name.clone(),
+            )));
         }
     }
     Ok(parties::users_of_institution(conn, institution_id)?

@@ -4,10 +4,9 @@
 //! transaction. On SQLite only one transaction writes at a time, so whatever can be read or
 //! decided beforehand stays out of it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::routing::{cascade_candidates, skipped_json};
@@ -15,20 +14,17 @@ use super::view::{address_label, OrderParts, OrderView};
 use super::{conflict, new_checkout_id, notify, OrderingContext, PlaceOrder};
 use super::{MAX_BUYER_REFERENCE, MAX_LINES};
 use crate::auth::Principal;
-use crate::catalogue::{self, Orderability, ProductView};
-use crate::db::catalogue::{self as cq, CascadeEntryRow, LotRow, RoutingSupplier};
-use crate::db::orders::{
-    self as q, NewAssignment, NewOrder, NewOrderEvent, NewOrderLine, OrderRow,
-};
+use crate::catalogue::cache::RoutingTables;
+use crate::catalogue::{Orderability, ProductView};
+use crate::db::catalogue::{self as cq, LotRow, SupplierBrief};
+use crate::db::orders::{self as q, NewAssignment, NewOrder, NewOrderEvent, NewOrderLine};
 use crate::db::parties::{self, DeliveryAddressRow, InstitutionRow};
-use crate::db::schema::orders;
 use crate::db::{Conn, DbError};
 use crate::domain::order_state::{transition, OrderEvent, OrderStatus};
 use crate::domain::routing::{next_candidate, Decision};
 use crate::domain::QuantityRule;
 use crate::error::ServiceError;
 use crate::validation::ValidationErrors;
-use crate::with_conn;
 
 /// A checkout checked and routed, ready to be written.
 pub struct PreparedCheckout {
@@ -48,7 +44,7 @@ struct PreparedOrder {
     displayed_net: i64,
     decision: Decision,
     /// The supplier offered the order, if any.
-    supplier: Option<RoutingSupplier>,
+    supplier: Option<SupplierBrief>,
 }
 
 struct PreparedLine {
@@ -124,14 +120,13 @@ pub fn prepare(
         .iter()
         .map(|l| l.sku.trim().to_uppercase())
         .collect();
-    let mut wanted = skus.clone();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let by_sku: BTreeMap<String, (ProductView, Orderability)> =
-        catalogue::products_by_sku(conn, today, &wanted)?
-            .into_iter()
-            .map(|(product, open)| (product.sku.clone(), (product, open)))
-            .collect();
+    // Products, prices, cascades and offers as of the catalogue's current revision: one
+    // integer read while nothing was published meanwhile.
+    let published = ctx.catalogue.published(conn, today)?;
+    let by_sku: BTreeMap<&str, (&ProductView, Orderability)> = skus
+        .iter()
+        .filter_map(|sku| Some((sku.as_str(), published.orderable(sku)?)))
+        .collect();
     let mut chosen: Vec<(&ProductView, u32)> = Vec::new();
     for (index, (line, sku)) in input.lines.iter().zip(&skus).enumerate() {
         let field = |part: &str| format!("lines[{index}].{part}");
@@ -203,7 +198,7 @@ pub fn prepare(
             );
             continue;
         }
-        chosen.push((product, quantity));
+        chosen.push((*product, quantity));
     }
     errors.into_result()?;
     let address = address.ok_or(ServiceError::NotFound("delivery address"))?;
@@ -215,29 +210,19 @@ pub fn prepare(
             .or_default()
             .push((product, quantity));
     }
-    let lot_ids: Vec<i64> = by_lot.keys().copied().collect();
-    let mut lots: HashMap<i64, LotRow> = cq::lots_by_ids(conn, &lot_ids)?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
-    for entry in cq::cascades_of(conn, &lot_ids)? {
-        cascades.entry(entry.lot_id).or_default().push(entry);
-    }
-    let supplier_ids: Vec<i64> = cascades.values().flatten().map(|e| e.supplier_id).collect();
-    let suppliers: HashMap<i64, RoutingSupplier> = cq::routing_suppliers(conn, &supplier_ids)?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let product_ids: Vec<i64> = by_lot.values().flatten().map(|(p, _)| p.id).collect();
-    let offers: HashMap<(i64, i64), cq::OfferRow> = cq::offers_for(conn, &product_ids)?
-        .into_iter()
-        .map(|o| ((o.product_id, o.supplier_id), o))
-        .collect();
+    let RoutingTables {
+        lots,
+        cascades,
+        suppliers,
+        offers,
+    } = &published.routing;
 
     let mut orders = Vec::with_capacity(by_lot.len());
     for (lot_id, lines) in by_lot {
-        let lot = lots.remove(&lot_id).ok_or(ServiceError::NotFound("lot"))?;
+        let lot = lots
+            .get(&lot_id)
+            .cloned()
+            .ok_or(ServiceError::NotFound("lot"))?;
         let product_ids: Vec<i64> = lines.iter().map(|(p, _)| p.id).collect();
         // A new order has no past attempts: the first able supplier of the cascade gets it.
         let candidates = cascade_candidates(
@@ -293,7 +278,7 @@ pub fn prepare(
             supplier,
         });
     }
-    let recipient = notify::institution_recipient(conn, actor.user_id, institution.id)?;
+    let recipient = notify::recipient_for(conn, actor.user_id, &institution)?;
     Ok(PreparedCheckout {
         institution,
         address,
@@ -324,12 +309,15 @@ pub fn record<T>(
     let mut views = Vec::with_capacity(checkout.orders.len());
     let mut offers = Vec::new();
     let address = address_label(&checkout.address);
-    for prepared in &checkout.orders {
-        let placeholder = format!("PENDING-{}-{}", checkout.checkout_id, prepared.lot.id);
-        let id = q::insert_order(
+    let ids = q::new_order_ids(conn, checkout.orders.len())?;
+    for (prepared, id) in checkout.orders.iter().zip(ids) {
+        let reference = format!("CMD-{id:06}");
+        let (routed, step) = route(&prepared.decision, now, deadline)?;
+        let order = q::insert_order_row(
             conn,
             &NewOrder {
-                reference: &placeholder,
+                id: Some(id),
+                reference: &reference,
                 checkout_id: &checkout.checkout_id,
                 institution_id: checkout.institution.id,
                 lot_id: prepared.lot.id,
@@ -338,15 +326,17 @@ pub fn record<T>(
                 delivery_address_id: checkout.address.id,
                 buyer_reference: checkout.buyer_reference.as_deref(),
                 language: &checkout.institution.language,
-                status: OrderStatus::Placed.code(),
+                status: routed.status.code(),
                 delivery_due: checkout.delivery_due,
                 displayed_net_cents: prepared.displayed_net,
                 placed_at: now,
                 updated_at: now,
+                current_supplier_id: routed.supplier_id,
+                current_rank: routed.rank,
+                response_deadline: routed.response_deadline,
+                notified_at: routed.notified_at,
             },
         )?;
-        let reference = format!("CMD-{id:06}");
-        let (order, step) = route(conn, id, &reference, &prepared.decision, now, deadline)?;
         let lines = q::insert_lines(
             conn,
             &prepared
@@ -475,15 +465,23 @@ struct RoutingStep {
     details: String,
 }
 
-/// Gives a new order its reference and applies the routing decision, in one statement.
+/// The columns of a new order that routing decides.
+struct Routed {
+    status: OrderStatus,
+    supplier_id: Option<i64>,
+    rank: Option<i32>,
+    response_deadline: Option<NaiveDateTime>,
+    /// An order no supplier can take is notified at once.
+    notified_at: Option<NaiveDateTime>,
+}
+
+/// Applies the routing decision to an order just placed: the state it is stored in, and the
+/// step its history records.
 fn route(
-    conn: &mut Conn,
-    id: i64,
-    reference: &str,
     decision: &Decision,
     now: NaiveDateTime,
     deadline: NaiveDateTime,
-) -> Result<(OrderRow, RoutingStep), ServiceError> {
+) -> Result<(Routed, RoutingStep), ServiceError> {
     let placed = OrderStatus::Placed;
     let illegal = |e: crate::domain::order_state::IllegalTransition| {
         conflict("order-illegal-transition", e.to_string())
@@ -503,18 +501,13 @@ fn route(
             )
             .map_err(illegal)?;
             let rank = i32::from(rank.get());
-            let row = with_conn!(conn, |c| diesel::update(orders::table.find(id))
-                .set((
-                    orders::reference.eq(reference),
-                    orders::status.eq(next.code()),
-                    orders::current_supplier_id.eq(Some(supplier.0)),
-                    orders::current_rank.eq(Some(rank)),
-                    orders::response_deadline.eq(Some(deadline)),
-                    orders::updated_at.eq(now),
-                ))
-                .returning(OrderRow::as_returning())
-                .get_result(c))
-            .map_err(DbError::from)?;
+            let routed = Routed {
+                status: next,
+                supplier_id: Some(supplier.0),
+                rank: Some(rank),
+                response_deadline: Some(deadline),
+                notified_at: None,
+            };
             let details =
                 json!({ "deadline": deadline, "skipped": skipped_json(skipped) }).to_string();
             let step = RoutingStep {
@@ -525,20 +518,17 @@ fn route(
                 reason: None,
                 details,
             };
-            Ok((row, step))
+            Ok((routed, step))
         }
         Decision::Unfulfilled { skipped } => {
             let next = transition(placed, &OrderEvent::Exhaust).map_err(illegal)?;
-            let row = with_conn!(conn, |c| diesel::update(orders::table.find(id))
-                .set((
-                    orders::reference.eq(reference),
-                    orders::status.eq(next.code()),
-                    orders::updated_at.eq(now),
-                    orders::notified_at.eq(Some(now)),
-                ))
-                .returning(OrderRow::as_returning())
-                .get_result(c))
-            .map_err(DbError::from)?;
+            let routed = Routed {
+                status: next,
+                supplier_id: None,
+                rank: None,
+                response_deadline: None,
+                notified_at: Some(now),
+            };
             let step = RoutingStep {
                 kind: "unfulfilled",
                 next,
@@ -547,7 +537,7 @@ fn route(
                 reason: Some("no supplier of the cascade can take the order"),
                 details: json!({ "skipped": skipped_json(skipped) }).to_string(),
             };
-            Ok((row, step))
+            Ok((routed, step))
         }
     }
 }

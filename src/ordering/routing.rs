@@ -738,6 +738,7 @@ pub fn accept_partially(
         let remainder = q::insert_order(
             conn,
             &q::NewOrder {
+                id: None,
                 reference: &placeholder,
                 checkout_id: &order.checkout_id,
                 institution_id: order.institution_id,
@@ -752,6 +753,10 @@ pub fn accept_partially(
                 displayed_net_cents: displayed,
                 placed_at: order.placed_at,
                 updated_at: now,
+                current_supplier_id: None,
+                current_rank: None,
+                response_deadline: None,
+                notified_at: None,
             },
         )?;
         let reference = format!("{}-R{remainder}", order.reference);
