@@ -84,6 +84,35 @@ impl GroupCommit {
     }
 }
 
+impl GroupCommit {
+    /// Reads with `read` and, unless it already has the answer (`Err`), writes with `write`
+    /// as [`GroupCommit::run`] does. On PostgreSQL both run on one pooled connection, one
+    /// after the other: one checkout, one trip to a blocking thread. On SQLite the read runs on
+    /// the pool, outside the committer's transaction, so it never holds up other writers.
+    pub async fn read_then_write<P, T, E, R, W>(&self, read: R, write: W) -> Result<T, E>
+    where
+        R: FnOnce(&mut Conn) -> Result<Result<P, T>, E> + Send + 'static,
+        W: FnOnce(&mut Conn, P) -> Result<T, E> + Send + 'static,
+        P: Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        if self.jobs.is_none() {
+            return self
+                .pool
+                .run(move |conn| match read(conn)? {
+                    Ok(read) => conn.transaction(|conn| write(conn, read)),
+                    Err(answer) => Ok(answer),
+                })
+                .await;
+        }
+        match self.pool.run(read).await? {
+            Ok(read) => self.run(move |conn| write(conn, read)).await,
+            Err(answer) => Ok(answer),
+        }
+    }
+}
+
 fn commit_loop(pool: &Pool, queue: &Receiver<Job>, max_batch: usize) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];

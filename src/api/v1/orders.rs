@@ -209,33 +209,25 @@ async fn place(
 ) -> Result<(u16, String, bool), ServiceError> {
     // Everything that only reads happens before the writing transaction.
     let (reading, read) = (state.clone(), request.clone());
-    let checkout = state
-        .pool
-        .run(move |conn| {
-            if let Some(key) = &read.key {
-                match idempotency::lookup(conn, &read.owner, key, &read.hash)? {
-                    Replay::Same { status, body } => return Ok(Err((status, body))),
-                    Replay::Mismatch => {
-                        return Err(ServiceError::Conflict {
-                            code: "idempotency-key-reused",
-                            message:
-                                "this Idempotency-Key was already used with a different request"
-                                    .into(),
-                        })
-                    }
-                    Replay::New => {}
+    let prepare = move |conn: &mut crate::db::Conn| {
+        if let Some(key) = &read.key {
+            match idempotency::lookup(conn, &read.owner, key, &read.hash)? {
+                Replay::Same { status, body } => return Ok(Err((status, body, true))),
+                Replay::Mismatch => {
+                    return Err(ServiceError::Conflict {
+                        code: "idempotency-key-reused",
+                        message: "this Idempotency-Key was already used with a different request"
+                            .into(),
+                    })
                 }
+                Replay::New => {}
             }
-            let ctx = reading.ordering_at(now);
-            placement::prepare(conn, &ctx, &read.principal, &read.input).map(Ok)
-        })
-        .await?;
-    let checkout = match checkout {
-        Ok(checkout) => checkout,
-        Err((status, body)) => return Ok((status, body, true)),
+        }
+        let ctx = reading.ordering_at(now);
+        placement::prepare(conn, &ctx, &read.principal, &read.input).map(Ok)
     };
     let (writing, write) = (state.clone(), request.clone());
-    let work = move |conn: &mut crate::db::Conn| {
+    let record = move |conn: &mut crate::db::Conn, checkout| {
         let ctx = writing.ordering_at(now);
         placement::record(conn, &ctx, &write.principal, &checkout, |conn, placed| {
             let orders: Vec<Value> = placed.iter().map(order_json).collect();
@@ -264,7 +256,7 @@ async fn place(
         })
     };
     // Orders placed together share a commit: one disk flush for all of them.
-    state.group_commit.run(work).await
+    state.group_commit.read_then_write(prepare, record).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
