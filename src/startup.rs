@@ -58,7 +58,6 @@ impl AppState {
             mail: &self.mail,
             settings: &self.settings,
             calendar: &self.calendar,
-            catalogue: &self.catalogue_cache,
         }
     }
 }

@@ -254,6 +254,45 @@ pub fn product(
     Ok(found)
 }
 
+/// The active products of published lots with these SKUs, priced as [`load`] prices them,
+/// each with whether its lot takes orders today: what a checkout needs, without the rest of
+/// the catalogue.
+pub fn products_by_sku(
+    conn: &mut Conn,
+    today: NaiveDate,
+    skus: &[String],
+) -> Result<Vec<(ProductView, Orderability)>, DbError> {
+    let rows: Vec<q::ProductRow> = q::products_by_skus(conn, skus)?
+        .into_iter()
+        .filter(|p| p.active)
+        .collect();
+    let mut lot_ids: Vec<i64> = rows.iter().map(|p| p.lot_id).collect();
+    lot_ids.sort_unstable();
+    lot_ids.dedup();
+    let lots: Vec<q::LotRow> = q::lots_by_ids(conn, &lot_ids)?
+        .into_iter()
+        .filter(|lot| lot.status == "published")
+        .collect();
+    let orderability: HashMap<i64, Orderability> = lots
+        .iter()
+        .map(|lot| {
+            let open = Orderability::of(&lot.status, lot.valid_from, lot.valid_until, today);
+            (lot.id, open)
+        })
+        .collect();
+    let rows = rows
+        .into_iter()
+        .filter(|p| orderability.contains_key(&p.lot_id))
+        .collect();
+    Ok(price_products(conn, today, &lots, rows)?
+        .into_iter()
+        .filter_map(|product| {
+            let open = *orderability.get(&product.lot_id)?;
+            Some((product, open))
+        })
+        .collect())
+}
+
 fn lot_view(
     lot: q::LotRow,
     category: CategoryView,

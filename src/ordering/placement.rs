@@ -4,7 +4,7 @@
 //! transaction. On SQLite only one transaction writes at a time, so whatever can be read or
 //! decided beforehand stays out of it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
@@ -14,9 +14,8 @@ use super::view::{address_label, OrderParts, OrderView};
 use super::{conflict, new_checkout_id, notify, OrderingContext, PlaceOrder};
 use super::{MAX_BUYER_REFERENCE, MAX_LINES};
 use crate::auth::Principal;
-use crate::catalogue::cache::RoutingTables;
-use crate::catalogue::{Orderability, ProductView};
-use crate::db::catalogue::{self as cq, LotRow, SupplierBrief};
+use crate::catalogue::{self, Orderability, ProductView};
+use crate::db::catalogue::{self as cq, CascadeEntryRow, LotRow, RoutingSupplier};
 use crate::db::orders::{self as q, NewAssignment, NewOrder, NewOrderEvent, NewOrderLine};
 use crate::db::parties::{self, DeliveryAddressRow, InstitutionRow};
 use crate::db::{Conn, DbError};
@@ -44,7 +43,7 @@ struct PreparedOrder {
     displayed_net: i64,
     decision: Decision,
     /// The supplier offered the order, if any.
-    supplier: Option<SupplierBrief>,
+    supplier: Option<RoutingSupplier>,
 }
 
 struct PreparedLine {
@@ -120,13 +119,14 @@ pub fn prepare(
         .iter()
         .map(|l| l.sku.trim().to_uppercase())
         .collect();
-    // Products, prices, cascades and offers as of the catalogue's current revision: one
-    // integer read while nothing was published meanwhile.
-    let published = ctx.catalogue.published(conn, today)?;
-    let by_sku: BTreeMap<&str, (&ProductView, Orderability)> = skus
-        .iter()
-        .filter_map(|sku| Some((sku.as_str(), published.orderable(sku)?)))
-        .collect();
+    let mut wanted = skus.clone();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let by_sku: BTreeMap<String, (ProductView, Orderability)> =
+        catalogue::products_by_sku(conn, today, &wanted)?
+            .into_iter()
+            .map(|(product, open)| (product.sku.clone(), (product, open)))
+            .collect();
     let mut chosen: Vec<(&ProductView, u32)> = Vec::new();
     for (index, (line, sku)) in input.lines.iter().zip(&skus).enumerate() {
         let field = |part: &str| format!("lines[{index}].{part}");
@@ -198,7 +198,7 @@ pub fn prepare(
             );
             continue;
         }
-        chosen.push((*product, quantity));
+        chosen.push((product, quantity));
     }
     errors.into_result()?;
     let address = address.ok_or(ServiceError::NotFound("delivery address"))?;
@@ -210,19 +210,29 @@ pub fn prepare(
             .or_default()
             .push((product, quantity));
     }
-    let RoutingTables {
-        lots,
-        cascades,
-        suppliers,
-        offers,
-    } = &published.routing;
+    let lot_ids: Vec<i64> = by_lot.keys().copied().collect();
+    let mut lots: HashMap<i64, LotRow> = cq::lots_by_ids(conn, &lot_ids)?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
+    for entry in cq::cascades_of(conn, &lot_ids)? {
+        cascades.entry(entry.lot_id).or_default().push(entry);
+    }
+    let supplier_ids: Vec<i64> = cascades.values().flatten().map(|e| e.supplier_id).collect();
+    let suppliers: HashMap<i64, RoutingSupplier> = cq::routing_suppliers(conn, &supplier_ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let product_ids: Vec<i64> = by_lot.values().flatten().map(|(p, _)| p.id).collect();
+    let offers: HashMap<(i64, i64), cq::OfferRow> = cq::offers_for(conn, &product_ids)?
+        .into_iter()
+        .map(|o| ((o.product_id, o.supplier_id), o))
+        .collect();
 
     let mut orders = Vec::with_capacity(by_lot.len());
     for (lot_id, lines) in by_lot {
-        let lot = lots
-            .get(&lot_id)
-            .cloned()
-            .ok_or(ServiceError::NotFound("lot"))?;
+        let lot = lots.remove(&lot_id).ok_or(ServiceError::NotFound("lot"))?;
         let product_ids: Vec<i64> = lines.iter().map(|(p, _)| p.id).collect();
         // A new order has no past attempts: the first able supplier of the cascade gets it.
         let candidates = cascade_candidates(
