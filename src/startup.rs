@@ -58,6 +58,7 @@ impl AppState {
             mail: &self.mail,
             settings: &self.settings,
             calendar: &self.calendar,
+            catalogue: &self.catalogue_cache,
         }
     }
 }

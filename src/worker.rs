@@ -3,8 +3,9 @@
 //!
 //! Two loops run side by side, so a slow SMTP server or webhook receiver never delays the
 //! cascade:
-//! - the sweeps (offers back in stock, escalation of missed deadlines, breaches of the 24-hour
-//!   promise, report figures), a task on the server's runtime;
+//! - the sweeps (offers back in stock, the catalogue snapshot kept current, escalation of
+//!   missed deadlines, breaches of the 24-hour promise, report figures), a task on the
+//!   server's runtime;
 //! - the senders (outbox mail, then webhook deliveries), on a thread of their own, since both
 //!   talk to the network synchronously.
 //!
@@ -169,14 +170,16 @@ fn sender_loop(state: &State, stop: &StopFlag, interval: Duration) {
 #[derive(Debug, Clone, Copy)]
 enum Sweep {
     RestoreOffers,
+    Catalogue,
     Escalate,
     Breaches,
     Reports,
 }
 
 impl Sweep {
-    const ALL: [Sweep; 4] = [
+    const ALL: [Sweep; 5] = [
         Sweep::RestoreOffers,
+        Sweep::Catalogue,
         Sweep::Escalate,
         Sweep::Breaches,
         Sweep::Reports,
@@ -185,6 +188,7 @@ impl Sweep {
     fn name(self) -> &'static str {
         match self {
             Sweep::RestoreOffers => "restore offers",
+            Sweep::Catalogue => "catalogue snapshot",
             Sweep::Escalate => "escalation",
             Sweep::Breaches => "breaches",
             Sweep::Reports => "report refresh",
@@ -206,6 +210,16 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<(), DbError> {
                     "offers available again after their announced date"
                 );
             }
+        }
+        Sweep::Catalogue => {
+            // Checkouts route from the snapshot only while it is current and never build one
+            // themselves; after a change this rebuilds it within a pass.
+            let today = state.clock.today();
+            let cached = state.clone();
+            state
+                .pool
+                .run(move |conn| cached.catalogue_cache.published(conn, today))
+                .await?;
         }
         Sweep::Escalate => {
             let escalated = routing_sweep(state, |conn, ctx, batch| {

@@ -475,6 +475,10 @@ async fn availability_updates_apply_to_routing_at_once(backend: Backend) {
     let Some(w) = world(backend).await else {
         return;
     };
+    // The catalogue in memory is current before the change, stale right after it: the
+    // checkout must not route from it then.
+    let (_, catalogue) = w.app.get_json("/api/v1/catalogue/products?q=sup-1").await;
+    assert_eq!(catalogue["items"][0]["current_price"]["cascade_rank"], 1);
     let until = (w.app.clock.today() + chrono::Days::new(10)).to_string();
     let (status, body) = w
         .call(1, "PUT", "/supplier/availability", Some(json!({ "items": [{ "sku": "sup-1", "available": false, "unavailable_until": until }] })))
@@ -488,6 +492,14 @@ async fn availability_updates_apply_to_routing_at_once(backend: Backend) {
         item["cascade_rank"], 2,
         "rank 1 is skipped while out of stock"
     );
+    // Rebuilt (a catalogue page does it, as the worker does), the snapshot routes the same way.
+    let (_, catalogue) = w.app.get_json("/api/v1/catalogue/products?q=sup-1").await;
+    assert_eq!(catalogue["items"][0]["current_price"]["cascade_rank"], 2);
+    let id = w.place().await;
+    let (_, item) = w
+        .call(2, "GET", &format!("/supplier/orders/{id}"), None)
+        .await;
+    assert_eq!(item["cascade_rank"], 2, "routed from the rebuilt snapshot");
     let (status, problem) = w
         .call(1, "PUT", "/supplier/availability", Some(json!({ "items": [{ "sku": "SUP-1", "available": true }, { "sku": "NOT-MINE", "available": true }] })))
         .await;
@@ -509,6 +521,14 @@ async fn availability_updates_apply_to_routing_at_once(backend: Backend) {
     assert_eq!(status, 200);
     let (_, catalogue) = w.app.get_json("/api/v1/catalogue/products?q=sup-1").await;
     assert_eq!(catalogue["items"][0]["current_price"]["cascade_rank"], 1);
+    let id = w.place().await;
+    let (_, item) = w
+        .call(1, "GET", &format!("/supplier/orders/{id}"), None)
+        .await;
+    assert_eq!(
+        item["cascade_rank"], 1,
+        "back in stock, rank 1 gets orders again"
+    );
 }
 
 /// A poller that stores `next_cursor` sees every change exactly once, even while orders are

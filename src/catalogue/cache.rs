@@ -7,7 +7,11 @@
 //! revision is one primary-key read per request, so a change made by any process — the back
 //! office, an import, the command line, another server — shows on the very next page.
 //!
-//! Rendered HTML of catalogue listings is cached beside the snapshot and dropped with it.
+//! Rendered HTML of catalogue listings is cached beside the snapshot and dropped with it, and
+//! so are the cascades, suppliers and offers a checkout routes its orders with. A checkout
+//! uses the snapshot only while it is current and never waits for one to be built (a rebuild
+//! takes a whole catalogue's reads, and after a supplier's change of availability every
+//! checkout would wait for it); the background worker keeps it current.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -15,7 +19,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::{Catalogue, CatalogueFilter, LotView, ProductView};
+use super::{Catalogue, CatalogueFilter, LotView, Orderability, ProductView};
+use crate::db::catalogue::{self as cq, CascadeEntryRow, LotRow, OfferRow, SupplierBrief};
 use crate::db::schema::{catalogue_revision, products};
 use crate::db::{Conn, DbError};
 use crate::with_conn;
@@ -34,6 +39,20 @@ pub struct Published {
     search_texts: HashMap<i64, String>,
     /// (lot index, product index) by SKU.
     by_sku: HashMap<String, (usize, usize)>,
+    /// What routing an order to a supplier needs, as of the same revision.
+    pub routing: RoutingTables,
+}
+
+/// The published lots as stored, their cascades, the cascades' suppliers and every offer for
+/// a published product: everything routing an order reads besides its lines.
+#[derive(Debug, Default)]
+pub struct RoutingTables {
+    pub lots: HashMap<i64, LotRow>,
+    /// Each lot's cascade entries, by rank.
+    pub cascades: HashMap<i64, Vec<CascadeEntryRow>>,
+    pub suppliers: HashMap<i64, SupplierBrief>,
+    /// Every supplier's offer, by product.
+    pub offers: HashMap<i64, Vec<OfferRow>>,
 }
 
 impl Published {
@@ -55,7 +74,20 @@ impl Published {
             catalogue,
             search_texts,
             by_sku,
+            routing: RoutingTables::default(),
         }
+    }
+
+    fn with_routing(self, routing: RoutingTables) -> Published {
+        Published { routing, ..self }
+    }
+
+    /// A product of a published lot by SKU, with whether its lot takes orders on the
+    /// snapshot's day.
+    pub fn orderable(&self, sku: &str) -> Option<(&ProductView, Orderability)> {
+        let (l, p) = *self.by_sku.get(sku)?;
+        let lot = &self.catalogue.lots[l];
+        Some((&lot.products[p], lot.orderability))
     }
 
     /// The catalogue narrowed by `filter`, with the same meaning as [`super::load`]: every
@@ -219,6 +251,17 @@ impl CatalogueCache {
             .cloned()
     }
 
+    /// The snapshot as of `today` if nothing changed since it was loaded; `None` rather than
+    /// waiting for a new one.
+    pub fn current(
+        &self,
+        conn: &mut Conn,
+        today: NaiveDate,
+    ) -> Result<Option<Arc<Published>>, DbError> {
+        let revision = revision(conn)?;
+        Ok(self.fresh(revision, today))
+    }
+
     /// The published catalogue as of `today`, from memory when nothing changed since it was
     /// loaded.
     pub fn published(&self, conn: &mut Conn, today: NaiveDate) -> Result<Arc<Published>, DbError> {
@@ -295,7 +338,44 @@ fn load(conn: &mut Conn, revision: i64, today: NaiveDate) -> Result<Published, D
             .load(c))?;
         search_texts.extend(rows);
     }
-    Ok(Published::new(revision, today, catalogue, search_texts))
+    let routing = routing_tables(conn, &catalogue, &ids)?;
+    Ok(Published::new(revision, today, catalogue, search_texts).with_routing(routing))
+}
+
+fn routing_tables(
+    conn: &mut Conn,
+    catalogue: &Catalogue,
+    product_ids: &[i64],
+) -> Result<RoutingTables, DbError> {
+    let lot_ids: Vec<i64> = catalogue.lots.iter().map(|lot| lot.id).collect();
+    let lots = cq::lots_by_ids(conn, &lot_ids)?
+        .into_iter()
+        .map(|lot| (lot.id, lot))
+        .collect();
+    let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
+    let mut supplier_ids = Vec::new();
+    for entry in cq::cascades_of(conn, &lot_ids)? {
+        supplier_ids.push(entry.supplier_id);
+        cascades.entry(entry.lot_id).or_default().push(entry);
+    }
+    supplier_ids.sort_unstable();
+    supplier_ids.dedup();
+    let suppliers = cq::supplier_briefs(conn, &supplier_ids)?
+        .into_iter()
+        .map(|supplier| (supplier.id, supplier))
+        .collect();
+    let mut offers: HashMap<i64, Vec<OfferRow>> = HashMap::new();
+    for chunk in product_ids.chunks(5_000) {
+        for offer in cq::offers_for(conn, chunk)? {
+            offers.entry(offer.product_id).or_default().push(offer);
+        }
+    }
+    Ok(RoutingTables {
+        lots,
+        cascades,
+        suppliers,
+        offers,
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use rand::RngCore;
 use serde_json::json;
 
 use crate::auth::Principal;
+use crate::catalogue::cache::CatalogueCache;
 use crate::config::Settings;
 use crate::db::orders::{self as q, NewOrderEvent};
 use crate::db::schema::orders;
@@ -36,6 +37,8 @@ pub struct OrderingContext<'a> {
     pub mail: &'a MailTemplates,
     pub settings: &'a Settings,
     pub calendar: &'a BelgianCalendar,
+    /// The published catalogue in memory, which checkouts route from while it is current.
+    pub catalogue: &'a CatalogueCache,
 }
 
 impl OrderingContext<'_> {

@@ -14,8 +14,9 @@ use super::view::{address_label, OrderParts, OrderView};
 use super::{conflict, new_checkout_id, notify, OrderingContext, PlaceOrder};
 use super::{MAX_BUYER_REFERENCE, MAX_LINES};
 use crate::auth::Principal;
+use crate::catalogue::cache::Published;
 use crate::catalogue::{self, Orderability, ProductView};
-use crate::db::catalogue::{self as cq, CascadeEntryRow, LotRow, RoutingSupplier};
+use crate::db::catalogue::{self as cq, CascadeEntryRow, LotRow, OfferRow, SupplierBrief};
 use crate::db::orders::{self as q, NewAssignment, NewOrder, NewOrderEvent, NewOrderLine};
 use crate::db::parties::{self, DeliveryAddressRow, InstitutionRow};
 use crate::db::{Conn, DbError};
@@ -43,7 +44,7 @@ struct PreparedOrder {
     displayed_net: i64,
     decision: Decision,
     /// The supplier offered the order, if any.
-    supplier: Option<RoutingSupplier>,
+    supplier: Option<SupplierBrief>,
 }
 
 struct PreparedLine {
@@ -53,6 +54,113 @@ struct PreparedLine {
     displayed_price: i64,
     /// The price of the supplier the order goes to.
     price: i64,
+}
+
+/// What a checkout reads of the catalogue: the requested products (by SKU) with whether their
+/// lot takes orders, the lots, their cascades, the cascades' suppliers and the products'
+/// offers. Taken from the in-memory snapshot while it is current, read from the database
+/// otherwise; the same rows either way.
+struct CheckoutCatalogue {
+    products: BTreeMap<String, (ProductView, Orderability)>,
+    lots: HashMap<i64, LotRow>,
+    cascades: HashMap<i64, Vec<CascadeEntryRow>>,
+    suppliers: HashMap<i64, SupplierBrief>,
+    /// Every supplier's offer, by product.
+    offers: HashMap<i64, Vec<OfferRow>>,
+}
+
+impl CheckoutCatalogue {
+    fn from_snapshot(published: &Published, skus: &[String]) -> CheckoutCatalogue {
+        let products: BTreeMap<String, (ProductView, Orderability)> = skus
+            .iter()
+            .filter_map(|sku| {
+                let (product, open) = published.orderable(sku)?;
+                Some((sku.clone(), (product.clone(), open)))
+            })
+            .collect();
+        let tables = &published.routing;
+        let mut lots = HashMap::new();
+        let mut cascades = HashMap::new();
+        let mut suppliers = HashMap::new();
+        let mut offers = HashMap::new();
+        for (product, _) in products.values() {
+            let lot = product.lot_id;
+            if let Some(row) = tables.lots.get(&lot) {
+                lots.insert(lot, row.clone());
+            }
+            let entries = tables.cascades.get(&lot).cloned().unwrap_or_default();
+            for entry in &entries {
+                if let Some(supplier) = tables.suppliers.get(&entry.supplier_id) {
+                    suppliers.insert(supplier.id, supplier.clone());
+                }
+            }
+            cascades.insert(lot, entries);
+            if let Some(of_product) = tables.offers.get(&product.id) {
+                offers.insert(product.id, of_product.clone());
+            }
+        }
+        CheckoutCatalogue {
+            products,
+            lots,
+            cascades,
+            suppliers,
+            offers,
+        }
+    }
+
+    fn read(
+        conn: &mut Conn,
+        today: NaiveDate,
+        skus: &[String],
+    ) -> Result<CheckoutCatalogue, DbError> {
+        let products: BTreeMap<String, (ProductView, Orderability)> =
+            catalogue::products_by_sku(conn, today, skus)?
+                .into_iter()
+                .map(|(product, open)| (product.sku.clone(), (product, open)))
+                .collect();
+        let mut lot_ids: Vec<i64> = products.values().map(|(p, _)| p.lot_id).collect();
+        lot_ids.sort_unstable();
+        lot_ids.dedup();
+        let lots = cq::lots_by_ids(conn, &lot_ids)?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect();
+        let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
+        for entry in cq::cascades_of(conn, &lot_ids)? {
+            cascades.entry(entry.lot_id).or_default().push(entry);
+        }
+        let mut supplier_ids: Vec<i64> =
+            cascades.values().flatten().map(|e| e.supplier_id).collect();
+        supplier_ids.sort_unstable();
+        supplier_ids.dedup();
+        let suppliers = cq::supplier_briefs(conn, &supplier_ids)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let product_ids: Vec<i64> = products.values().map(|(p, _)| p.id).collect();
+        let mut offers: HashMap<i64, Vec<OfferRow>> = HashMap::new();
+        for offer in cq::offers_for(conn, &product_ids)? {
+            offers.entry(offer.product_id).or_default().push(offer);
+        }
+        Ok(CheckoutCatalogue {
+            products,
+            lots,
+            cascades,
+            suppliers,
+            offers,
+        })
+    }
+}
+
+fn offer_of(
+    offers: &HashMap<i64, Vec<OfferRow>>,
+    product: i64,
+    supplier: i64,
+) -> Option<&OfferRow> {
+    offers
+        .get(&product)?
+        .iter()
+        .find(|offer| offer.supplier_id == supplier)
 }
 
 /// Checks a checkout and decides each order's supplier, reading only. The validation errors
@@ -122,11 +230,17 @@ pub fn prepare(
     let mut wanted = skus.clone();
     wanted.sort_unstable();
     wanted.dedup();
-    let by_sku: BTreeMap<String, (ProductView, Orderability)> =
-        catalogue::products_by_sku(conn, today, &wanted)?
-            .into_iter()
-            .map(|(product, open)| (product.sku.clone(), (product, open)))
-            .collect();
+    let source = match ctx.catalogue.current(conn, today)? {
+        Some(published) => CheckoutCatalogue::from_snapshot(&published, &wanted),
+        None => CheckoutCatalogue::read(conn, today, &wanted)?,
+    };
+    let CheckoutCatalogue {
+        products: by_sku,
+        mut lots,
+        cascades,
+        suppliers,
+        offers,
+    } = source;
     let mut chosen: Vec<(&ProductView, u32)> = Vec::new();
     for (index, (line, sku)) in input.lines.iter().zip(&skus).enumerate() {
         let field = |part: &str| format!("lines[{index}].{part}");
@@ -210,26 +324,6 @@ pub fn prepare(
             .or_default()
             .push((product, quantity));
     }
-    let lot_ids: Vec<i64> = by_lot.keys().copied().collect();
-    let mut lots: HashMap<i64, LotRow> = cq::lots_by_ids(conn, &lot_ids)?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
-    for entry in cq::cascades_of(conn, &lot_ids)? {
-        cascades.entry(entry.lot_id).or_default().push(entry);
-    }
-    let supplier_ids: Vec<i64> = cascades.values().flatten().map(|e| e.supplier_id).collect();
-    let suppliers: HashMap<i64, RoutingSupplier> = cq::routing_suppliers(conn, &supplier_ids)?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let product_ids: Vec<i64> = by_lot.values().flatten().map(|(p, _)| p.id).collect();
-    let offers: HashMap<(i64, i64), cq::OfferRow> = cq::offers_for(conn, &product_ids)?
-        .into_iter()
-        .map(|o| ((o.product_id, o.supplier_id), o))
-        .collect();
-
     let mut orders = Vec::with_capacity(by_lot.len());
     for (lot_id, lines) in by_lot {
         let lot = lots.remove(&lot_id).ok_or(ServiceError::NotFound("lot"))?;
@@ -245,9 +339,7 @@ pub fn prepare(
                     .is_some_and(|s| s.status == "active")
             },
             |product, supplier| {
-                offers
-                    .get(&(product, supplier))
-                    .map(|o| (o.available, o.unavailable_until))
+                offer_of(&offers, product, supplier).map(|o| (o.available, o.unavailable_until))
             },
         );
         let decision = next_candidate(&candidates, &[]);
@@ -265,7 +357,7 @@ pub fn prepare(
                     .unwrap_or(0);
                 let price = supplier
                     .as_ref()
-                    .and_then(|s| offers.get(&(product.id, s.id)))
+                    .and_then(|s| offer_of(&offers, product.id, s.id))
                     .map(|o| o.price_cents)
                     .unwrap_or(displayed_price);
                 PreparedLine {
