@@ -338,44 +338,47 @@ fn load(conn: &mut Conn, revision: i64, today: NaiveDate) -> Result<Published, D
             .load(c))?;
         search_texts.extend(rows);
     }
-    let routing = routing_tables(conn, &catalogue, &ids)?;
+    let lot_ids: Vec<i64> = catalogue.lots.iter().map(|lot| lot.id).collect();
+    let routing = RoutingTables::read(conn, &lot_ids, &ids)?;
     Ok(Published::new(revision, today, catalogue, search_texts).with_routing(routing))
 }
 
-fn routing_tables(
-    conn: &mut Conn,
-    catalogue: &Catalogue,
-    product_ids: &[i64],
-) -> Result<RoutingTables, DbError> {
-    let lot_ids: Vec<i64> = catalogue.lots.iter().map(|lot| lot.id).collect();
-    let lots = cq::lots_by_ids(conn, &lot_ids)?
-        .into_iter()
-        .map(|lot| (lot.id, lot))
-        .collect();
-    let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
-    let mut supplier_ids = Vec::new();
-    for entry in cq::cascades_of(conn, &lot_ids)? {
-        supplier_ids.push(entry.supplier_id);
-        cascades.entry(entry.lot_id).or_default().push(entry);
-    }
-    supplier_ids.sort_unstable();
-    supplier_ids.dedup();
-    let suppliers = cq::supplier_briefs(conn, &supplier_ids)?
-        .into_iter()
-        .map(|supplier| (supplier.id, supplier))
-        .collect();
-    let mut offers: HashMap<i64, Vec<OfferRow>> = HashMap::new();
-    for chunk in product_ids.chunks(5_000) {
-        for offer in cq::offers_for(conn, chunk)? {
-            offers.entry(offer.product_id).or_default().push(offer);
+impl RoutingTables {
+    /// The tables for these lots and products, from the database.
+    pub fn read(
+        conn: &mut Conn,
+        lot_ids: &[i64],
+        product_ids: &[i64],
+    ) -> Result<RoutingTables, DbError> {
+        let lots = cq::lots_by_ids(conn, lot_ids)?
+            .into_iter()
+            .map(|lot| (lot.id, lot))
+            .collect();
+        let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
+        let mut supplier_ids = Vec::new();
+        for entry in cq::cascades_of(conn, lot_ids)? {
+            supplier_ids.push(entry.supplier_id);
+            cascades.entry(entry.lot_id).or_default().push(entry);
         }
+        supplier_ids.sort_unstable();
+        supplier_ids.dedup();
+        let suppliers = cq::supplier_briefs(conn, &supplier_ids)?
+            .into_iter()
+            .map(|supplier| (supplier.id, supplier))
+            .collect();
+        let mut offers: HashMap<i64, Vec<OfferRow>> = HashMap::new();
+        for chunk in product_ids.chunks(5_000) {
+            for offer in cq::offers_for(conn, chunk)? {
+                offers.entry(offer.product_id).or_default().push(offer);
+            }
+        }
+        Ok(RoutingTables {
+            lots,
+            cascades,
+            suppliers,
+            offers,
+        })
     }
-    Ok(RoutingTables {
-        lots,
-        cascades,
-        suppliers,
-        offers,
-    })
 }
 
 #[cfg(test)]

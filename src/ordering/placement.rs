@@ -14,7 +14,7 @@ use super::view::{address_label, OrderParts, OrderView};
 use super::{conflict, new_checkout_id, notify, OrderingContext, PlaceOrder};
 use super::{MAX_BUYER_REFERENCE, MAX_LINES};
 use crate::auth::Principal;
-use crate::catalogue::cache::Published;
+use crate::catalogue::cache::{Published, RoutingTables};
 use crate::catalogue::{self, Orderability, ProductView};
 use crate::db::catalogue::{self as cq, CascadeEntryRow, LotRow, OfferRow, SupplierBrief};
 use crate::db::orders::{self as q, NewAssignment, NewOrder, NewOrderEvent, NewOrderLine};
@@ -121,27 +121,13 @@ impl CheckoutCatalogue {
         let mut lot_ids: Vec<i64> = products.values().map(|(p, _)| p.lot_id).collect();
         lot_ids.sort_unstable();
         lot_ids.dedup();
-        let lots = cq::lots_by_ids(conn, &lot_ids)?
-            .into_iter()
-            .map(|l| (l.id, l))
-            .collect();
-        let mut cascades: HashMap<i64, Vec<CascadeEntryRow>> = HashMap::new();
-        for entry in cq::cascades_of(conn, &lot_ids)? {
-            cascades.entry(entry.lot_id).or_default().push(entry);
-        }
-        let mut supplier_ids: Vec<i64> =
-            cascades.values().flatten().map(|e| e.supplier_id).collect();
-        supplier_ids.sort_unstable();
-        supplier_ids.dedup();
-        let suppliers = cq::supplier_briefs(conn, &supplier_ids)?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
         let product_ids: Vec<i64> = products.values().map(|(p, _)| p.id).collect();
-        let mut offers: HashMap<i64, Vec<OfferRow>> = HashMap::new();
-        for offer in cq::offers_for(conn, &product_ids)? {
-            offers.entry(offer.product_id).or_default().push(offer);
-        }
+        let RoutingTables {
+            lots,
+            cascades,
+            suppliers,
+            offers,
+        } = RoutingTables::read(conn, &lot_ids, &product_ids)?;
         Ok(CheckoutCatalogue {
             products,
             lots,
