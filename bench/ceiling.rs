@@ -211,7 +211,7 @@ impl Template {
             let o = &self.order;
             let id = q::new_order_ids(conn, 1)?[0];
             let reference = format!("CMD-{id:06}");
-            q::insert_order_row(
+            q::insert_order(
                 conn,
                 &NewOrder {
                     id: Some(id),

@@ -43,8 +43,9 @@ pub struct Published {
     pub routing: RoutingTables,
 }
 
-/// The published lots as stored, their cascades, the cascades' suppliers and every offer for
-/// a published product: everything routing an order reads besides its lines.
+/// Lots as stored, their cascades, the cascades' suppliers and every offer for their
+/// products: everything routing an order reads besides its lines. The snapshot keeps them for
+/// every published lot; a checkout reads them for its own lots when the snapshot is stale.
 #[derive(Debug, Default)]
 pub struct RoutingTables {
     pub lots: HashMap<i64, LotRow>,

@@ -82,9 +82,7 @@ impl GroupCommit {
             .await
             .map_err(|_| E::from(DbError::GroupCommit("the shared transaction failed".into())))?
     }
-}
 
-impl GroupCommit {
     /// Reads with `read` and, unless it already has the answer (`Err`), writes with `write`
     /// as [`GroupCommit::run`] does. On PostgreSQL both run on one pooled connection, one
     /// after the other: one checkout, one trip to a blocking thread. On SQLite the read runs on

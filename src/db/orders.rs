@@ -160,15 +160,8 @@ pub struct NewOrderEvent<'a> {
     pub details: &'a str,
 }
 
-pub fn insert_order(conn: &mut Conn, new: &NewOrder<'_>) -> DbResult<i64> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(orders::table)
-        .values(new)
-        .returning(orders::id)
-        .get_result(c))?)
-}
-
 /// Inserts an order and returns it as stored.
-pub fn insert_order_row(conn: &mut Conn, new: &NewOrder<'_>) -> DbResult<OrderRow> {
+pub fn insert_order(conn: &mut Conn, new: &NewOrder<'_>) -> DbResult<OrderRow> {
     Ok(with_conn!(conn, |c| diesel::insert_into(orders::table)
         .values(new)
         .returning(OrderRow::as_returning())

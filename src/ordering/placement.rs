@@ -401,7 +401,7 @@ pub fn record<T>(
     for (prepared, id) in checkout.orders.iter().zip(ids) {
         let reference = format!("CMD-{id:06}");
         let (routed, step) = route(&prepared.decision, now, deadline)?;
-        let order = q::insert_order_row(
+        let order = q::insert_order(
             conn,
             &NewOrder {
                 id: Some(id),

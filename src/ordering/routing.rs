@@ -758,7 +758,8 @@ pub fn accept_partially(
                 response_deadline: None,
                 notified_at: None,
             },
-        )?;
+        )?
+        .id;
         let reference = format!("{}-R{remainder}", order.reference);
         with_conn!(conn, |c| diesel::update(orders::table.find(remainder))
             .set((orders::reference.eq(&reference), orders::parent_order_id.eq(Some(order.id))))
