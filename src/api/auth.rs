@@ -135,17 +135,19 @@ async fn authenticate(state: &State, token: String) -> Result<Principal, ApiErro
         }
     })?;
     let client_id = claims.sub.clone();
-    // The client and its organisation in one trip to the pool.
-    let (client, organisation_active) = state
+    let found = state
         .pool
-        .run(move |conn| {
-            let Some(client) = api_clients::by_client_id(conn, &client_id)? else {
-                return Ok::<_, crate::db::DbError>((None, false));
-            };
-            let active = organisation_active(conn, client.institution_id, client.supplier_id)?;
-            Ok((Some(client), active))
-        })
+        .run(move |conn| api_clients::with_organisation_status(conn, &client_id))
         .await?;
+    let (client, organisation_status) = found.unzip();
+    // Suspending an institution or supplier stops its API clients at once, as it stops its
+    // users' sessions. A client acting for an organisation that is gone is refused too.
+    let organisation_active = match &client {
+        Some(c) if c.institution_id.is_some() || c.supplier_id.is_some() => {
+            organisation_status.flatten().as_deref() == Some("active")
+        }
+        _ => true,
+    };
     let client = client.ok_or_else(invalid)?;
     if client.is_revoked() {
         return Err(ApiError::Unauthorized(
@@ -162,22 +164,6 @@ async fn authenticate(state: &State, token: String) -> Result<Principal, ApiErro
         ));
     }
     principal_of(&client, &claims).ok_or_else(invalid)
-}
-
-/// Suspending an institution or supplier stops its API clients at once, as it stops its
-/// users' sessions.
-fn organisation_active(
-    conn: &mut crate::db::Conn,
-    institution: Option<i64>,
-    supplier: Option<i64>,
-) -> Result<bool, crate::db::DbError> {
-    if let Some(id) = institution {
-        return Ok(crate::db::parties::institution(conn, id)?.is_some_and(|i| i.status == "active"));
-    }
-    if let Some(id) = supplier {
-        return Ok(crate::db::parties::supplier(conn, id)?.is_some_and(|s| s.status == "active"));
-    }
-    Ok(true)
 }
 
 /// The principal of a stored client, provided the token says the same about it: a token

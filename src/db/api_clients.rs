@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::api_clients;
+use super::schema::{api_clients, institutions, suppliers};
 use super::{Conn, DbResult};
 use crate::with_conn;
 
@@ -59,6 +59,30 @@ pub fn by_client_id(conn: &mut Conn, client_id: &str) -> DbResult<Option<ApiClie
         .select(ApiClientRow::as_select())
         .get_result(c)
         .optional())?)
+}
+
+/// A client and the status of the institution or supplier it acts for, in one query, since
+/// every API request authenticates this way. The status is `None` for the authority's own
+/// clients (they act for no organisation).
+pub fn with_organisation_status(
+    conn: &mut Conn,
+    client_id: &str,
+) -> DbResult<Option<(ApiClientRow, Option<String>)>> {
+    let found: Option<(ApiClientRow, Option<String>, Option<String>)> =
+        with_conn!(conn, |c| api_clients::table
+            .left_join(
+                institutions::table.on(institutions::id.nullable().eq(api_clients::institution_id)),
+            )
+            .left_join(suppliers::table.on(suppliers::id.nullable().eq(api_clients::supplier_id)))
+            .filter(api_clients::client_id.eq(client_id))
+            .select((
+                ApiClientRow::as_select(),
+                institutions::status.nullable(),
+                suppliers::status.nullable(),
+            ))
+            .get_result(c)
+            .optional())?;
+    Ok(found.map(|(client, institution, supplier)| (client, institution.or(supplier))))
 }
 
 /// Every client, revoked ones included, oldest first.
