@@ -195,6 +195,11 @@ pub struct WorkerSettings {
     /// Orders one sweep transaction handles; a pass goes on until none is due.
     #[serde(default = "default_sweep_batch")]
     pub sweep_batch: i64,
+    /// On PostgreSQL, how many escalation sweeps run side by side, each on its own share of
+    /// the due orders and its own connection. SQLite writes one transaction at a time, so
+    /// there it is always one.
+    #[serde(default = "default_escalation_shares")]
+    pub escalation_shares: i32,
     /// On shutdown, how long to wait for the mail and webhook sender to finish the batch it
     /// holds; past that the process leaves and the batch is sent again after its lease.
     #[serde(default = "default_stop_timeout_seconds")]
@@ -203,6 +208,10 @@ pub struct WorkerSettings {
 
 fn default_sweep_batch() -> i64 {
     500
+}
+
+fn default_escalation_shares() -> i32 {
+    2
 }
 
 fn default_stop_timeout_seconds() -> u64 {
@@ -285,6 +294,12 @@ impl Settings {
         if self.database.pool_size == 0 {
             problems.push(
                 "- database.pool_size must be at least 1 (CENTRALE__DATABASE__POOL_SIZE)".into(),
+            );
+        }
+        if !(1..=16).contains(&self.worker.escalation_shares) {
+            problems.push(
+                "- worker.escalation_shares must be between 1 and 16 (CENTRALE__WORKER__ESCALATION_SHARES)"
+                    .into(),
             );
         }
         if self.ordering.supplier_response_minutes <= 0 {

@@ -25,7 +25,8 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::db::schema::supplier_offers;
-use crate::db::{Conn, DbError};
+use crate::db::orders::EscalationShare;
+use crate::db::{Backend, Conn, DbError};
 use crate::mail::sender::{self, SendReport};
 use crate::startup::State;
 use crate::with_conn;
@@ -222,10 +223,7 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<(), DbError> {
                 .await?;
         }
         Sweep::Escalate => {
-            let escalated = routing_sweep(state, |conn, ctx, batch| {
-                crate::ordering::routing::escalate_overdue(conn, ctx, batch)
-            })
-            .await?;
+            let escalated = escalation_sweep(state).await?;
             match escalated {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(
@@ -288,6 +286,39 @@ where
     })
     .await
     .map_err(|e| DbError::Task(e.to_string()))?
+}
+
+/// The escalation sweep. On PostgreSQL its shares run side by side, each on a blocking thread
+/// with its own connection; SQLite writes one transaction at a time, so there it is one sweep.
+async fn escalation_sweep(
+    state: &State,
+) -> Result<Result<usize, crate::error::ServiceError>, DbError> {
+    let shares = match state.pool.backend() {
+        Backend::Postgres => state.settings.worker.escalation_shares,
+        Backend::Sqlite => 1,
+    };
+    let running: Vec<_> = EscalationShare::all(shares)
+        .map(|share| {
+            let state = state.clone();
+            tokio::task::spawn_blocking(move || {
+                let ctx = state.ordering();
+                let batch = state.settings.worker.sweep_batch;
+                let mut conn = state.pool.get()?;
+                Ok::<_, DbError>(crate::ordering::routing::escalate_share(
+                    &mut conn, &ctx, batch, share,
+                ))
+            })
+        })
+        .collect();
+    let mut moved = Ok(0);
+    for share in running {
+        let outcome = share.await.map_err(|e| DbError::Task(e.to_string()))??;
+        moved = match (moved, outcome) {
+            (Ok(total), Ok(n)) => Ok(total + n),
+            (Err(error), _) | (_, Err(error)) => Err(error),
+        };
+    }
+    Ok(moved)
 }
 
 /// One pass over every job, in order: the sweeps, then mail and webhooks (so what the

@@ -3,6 +3,7 @@
 mod helpers;
 
 use centrale::clock::Clock;
+use centrale::db::orders::EscalationShare;
 use centrale::db::Backend;
 use centrale::domain::order_state::OrderStatus;
 use centrale::ordering::routing;
@@ -26,6 +27,8 @@ on_both_backends!(
     the_24_hour_rule_flags_a_breach_and_routing_goes_on,
     a_restart_mid_cascade_resumes_at_the_right_supplier,
     two_sweeps_never_move_an_order_twice,
+    shares_of_a_sweep_move_each_order_once,
+    a_share_moves_only_its_own_orders,
     the_database_refuses_a_second_open_assignment,
     answers_out_of_turn_are_refused,
     cancellation_before_and_after_confirmation,
@@ -660,6 +663,72 @@ async fn two_sweeps_never_move_an_order_twice(backend: Backend) {
             .filter(|e| e["kind"] == "timed_out")
             .count();
         assert_eq!(timeouts, 1);
+    }
+}
+
+async fn shares_of_a_sweep_move_each_order_once(backend: Backend) {
+    let Some(w) = world(backend).await else {
+        return;
+    };
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(place(&w).await);
+    }
+    w.app.clock.advance(Duration::hours(4));
+    // Both halves side by side, as the worker runs them on PostgreSQL.
+    let sweeps: Vec<_> = EscalationShare::all(2)
+        .map(|share| {
+            let state = w.app.state.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut conn = state.pool.get().unwrap();
+                routing::escalate_share(&mut conn, &state.ordering(), 100, share).unwrap()
+            })
+        })
+        .collect();
+    let mut moved = 0;
+    for sweep in sweeps {
+        moved += sweep.await.unwrap();
+    }
+    assert_eq!(moved, 6, "together the halves move every due order");
+    for id in ids {
+        let o = order(&w, id).await;
+        assert_eq!(rank_of(&o), Some(2), "order {id} moved once, to rank 2");
+        let timeouts = o["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "timed_out")
+            .count();
+        assert_eq!(timeouts, 1, "order {id}");
+    }
+}
+
+async fn a_share_moves_only_its_own_orders(backend: Backend) {
+    let Some(w) = world(backend).await else {
+        return;
+    };
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(place(&w).await);
+    }
+    w.app.clock.advance(Duration::hours(4));
+    let state = w.app.state.clone();
+    let moved = tokio::task::spawn_blocking(move || {
+        let mut conn = state.pool.get().unwrap();
+        routing::escalate_share(
+            &mut conn,
+            &state.ordering(),
+            100,
+            EscalationShare { index: 1, of: 2 },
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(moved, ids.iter().filter(|id| *id % 2 == 1).count());
+    for id in ids {
+        let expected = if id % 2 == 1 { 2 } else { 1 };
+        assert_eq!(rank_of(&order(&w, id).await), Some(expected), "order {id}");
     }
 }
 

@@ -584,12 +584,37 @@ pub fn insert_assignments(conn: &mut Conn, new: &[NewAssignment]) -> DbResult<()
     Ok(())
 }
 
-/// Makes the escalation batches of concurrent workers take turns, until the transaction
-/// ends. SQLite writes one transaction at a time anyway; on PostgreSQL a transaction-scoped
-/// advisory lock (its key is a hash of a fixed name).
-pub fn lock_escalation(conn: &mut Conn) -> DbResult<()> {
+/// The part of the due orders one escalation sweep handles: those whose id leaves `index`
+/// when divided by `of`. Sweeps of different parts touch different orders and run side by
+/// side; [`EscalationShare::WHOLE`] is every order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationShare {
+    pub index: i32,
+    pub of: i32,
+}
+
+impl EscalationShare {
+    pub const WHOLE: EscalationShare = EscalationShare { index: 0, of: 1 };
+
+    /// The `of` shares that together cover every order (at least one).
+    pub fn all(of: i32) -> impl Iterator<Item = EscalationShare> {
+        let of = of.max(1);
+        (0..of).map(move |index| EscalationShare { index, of })
+    }
+}
+
+/// Makes the escalation batches of concurrent workers on the same share take turns, until
+/// the transaction ends. SQLite writes one transaction at a time anyway; on PostgreSQL a
+/// transaction-scoped advisory lock per share (the keys: a hash of a fixed name with the
+/// number of shares, and the share's index). Workers configured with different numbers of
+/// shares do not exclude each other, which is safe, since every update checks that the order
+/// is still as read; they would only roll back each other's batches now and then.
+pub fn lock_escalation(conn: &mut Conn, share: EscalationShare) -> DbResult<()> {
     if let Conn::Postgres(c) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('order_assignments.escalation'))")
+        use diesel::sql_types::{Integer, Text};
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1), $2)")
+            .bind::<Text, _>(format!("order_assignments.escalation/{}", share.of))
+            .bind::<Integer, _>(share.index)
             .execute(c)?;
     }
     Ok(())
@@ -609,15 +634,37 @@ pub fn take_feed_seqs(conn: &mut Conn, count: i64) -> DbResult<i64> {
     Ok(last - count + 1)
 }
 
-/// Orders waiting on a supplier whose deadline has passed, the longest overdue first.
-pub fn overdue_orders(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> DbResult<Vec<OrderRow>> {
-    Ok(with_conn!(conn, |c| orders::table
-        .filter(orders::status.eq("routed"))
-        .filter(orders::response_deadline.le(now))
-        .order(orders::response_deadline.asc())
-        .limit(limit)
-        .select(OrderRow::as_select())
-        .load(c))?)
+/// Orders of `share` waiting on a supplier whose deadline has passed, the longest overdue
+/// first.
+pub fn overdue_orders(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    limit: i64,
+    share: EscalationShare,
+) -> DbResult<Vec<OrderRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool};
+    // A macro, so each backend's arm builds its own query.
+    macro_rules! due {
+        () => {
+            orders::table
+                .filter(orders::status.eq("routed"))
+                .filter(orders::response_deadline.le(now))
+                .order(orders::response_deadline.asc())
+                .limit(limit)
+                .select(OrderRow::as_select())
+        };
+    }
+    if share.of <= 1 {
+        return Ok(with_conn!(conn, |c| due!().load(c))?);
+    }
+    let in_share = || {
+        sql::<Bool>("orders.id % ")
+            .bind::<BigInt, _>(i64::from(share.of))
+            .sql(" = ")
+            .bind::<BigInt, _>(i64::from(share.index))
+    };
+    Ok(with_conn!(conn, |c| due!().filter(in_share()).load(c))?)
 }
 
 pub fn orders_by_ids(conn: &mut Conn, ids: &[i64]) -> DbResult<Vec<OrderRow>> {

@@ -7,7 +7,9 @@
 //! and emails). Its updates carry the same conditions, so an order answered or cancelled
 //! meanwhile is not moved, and two workers never move an order twice; on PostgreSQL the
 //! batches of two workers also take turns (an advisory lock), rather than locking the same
-//! rows in different orders.
+//! rows in different orders. There, a backlog is split into shares of the orders (by id)
+//! that the worker sweeps side by side: one sweep keeps a single database backend busy
+//! and leaves the other cores idle.
 
 use std::collections::HashMap;
 
@@ -19,7 +21,7 @@ use super::routing::{attempts_from, cascade_candidates, skipped_json};
 use super::view::distinct;
 use super::{conflict, notify, view, OrderingContext};
 use crate::db::catalogue::{self as cq, CascadeEntryRow, RoutingSupplier};
-use crate::db::orders::{self as q, NewAssignment, NewOrderEvent, OrderRow};
+use crate::db::orders::{self as q, EscalationShare, NewAssignment, NewOrderEvent, OrderRow};
 use crate::db::schema::{order_lines, supplier_offers};
 use crate::db::{Conn, DbError};
 use crate::domain::order_state::{transition, OrderEvent, OrderStatus};
@@ -41,10 +43,21 @@ pub fn escalate_overdue(
     ctx: &OrderingContext<'_>,
     batch: i64,
 ) -> Result<usize, ServiceError> {
+    escalate_share(conn, ctx, batch, EscalationShare::WHOLE)
+}
+
+/// As [`escalate_overdue`], for the due orders of one share only: sweeps of different shares
+/// move different orders and can run side by side, each on its own connection.
+pub fn escalate_share(
+    conn: &mut Conn,
+    ctx: &OrderingContext<'_>,
+    batch: i64,
+    share: EscalationShare,
+) -> Result<usize, ServiceError> {
     let batch = batch.max(1);
     let mut moved = 0;
     loop {
-        let (due, done) = conn.transaction(|conn| escalate_batch(conn, ctx, batch))?;
+        let (due, done) = conn.transaction(|conn| escalate_batch(conn, ctx, batch, share))?;
         moved += done;
         // A batch that moved nothing would find the same orders again.
         if due < batch as usize || done == 0 {
@@ -66,10 +79,11 @@ fn escalate_batch(
     conn: &mut Conn,
     ctx: &OrderingContext<'_>,
     batch: i64,
+    share: EscalationShare,
 ) -> Result<(usize, usize), ServiceError> {
     let now = ctx.now.naive_utc();
-    q::lock_escalation(conn)?;
-    let due = q::overdue_orders(conn, now, batch)?;
+    q::lock_escalation(conn, share)?;
+    let due = q::overdue_orders(conn, now, batch, share)?;
     if due.is_empty() {
         return Ok((0, 0));
     }
