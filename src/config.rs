@@ -468,6 +468,25 @@ mod tests {
     }
 
     #[test]
+    fn escalation_shares_default_to_two_and_are_bounded() {
+        let dir = empty_dir();
+        let settings = Settings::load(dir.path(), "development").expect("valid");
+        assert_eq!(settings.worker.escalation_shares, 2);
+        std::fs::write(
+            dir.path().join("unshared.toml"),
+            "[worker]\nescalation_shares = 0\n",
+        )
+        .expect("write profile");
+        let message = Settings::load(dir.path(), "unshared")
+            .expect_err("must refuse")
+            .to_string();
+        assert!(
+            message.contains("CENTRALE__WORKER__ESCALATION_SHARES"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn secrets_never_print() {
         let secret = Secret::new("hunter2-hunter2");
         assert_eq!(format!("{secret:?}"), "Secret(***)");

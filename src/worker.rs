@@ -24,8 +24,8 @@ use diesel::prelude::*;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::db::schema::supplier_offers;
 use crate::db::orders::EscalationShare;
+use crate::db::schema::supplier_offers;
 use crate::db::{Backend, Conn, DbError};
 use crate::mail::sender::{self, SendReport};
 use crate::startup::State;
@@ -304,7 +304,7 @@ async fn escalation_sweep(
                 let ctx = state.ordering();
                 let batch = state.settings.worker.sweep_batch;
                 let mut conn = state.pool.get()?;
-                Ok::<_, DbError>(crate::ordering::routing::escalate_share(
+                Ok::<_, DbError>(crate::ordering::routing::escalate_overdue(
                     &mut conn, &ctx, batch, share,
                 ))
             })

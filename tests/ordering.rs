@@ -633,6 +633,30 @@ async fn a_restart_mid_cascade_resumes_at_the_right_supplier(backend: Backend) {
     );
 }
 
+/// A sweep of `share` on a blocking thread with its own connection, as the worker runs it.
+fn start_sweep(w: &World, share: EscalationShare) -> tokio::task::JoinHandle<usize> {
+    let state = w.app.state.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = state.pool.get().unwrap();
+        routing::escalate_overdue(&mut conn, &state.ordering(), 100, share).unwrap()
+    })
+}
+
+/// Each order went down the cascade exactly once: rank 2, one `timed_out` event.
+async fn assert_moved_once(w: &World, ids: &[i64]) {
+    for id in ids {
+        let o = order(w, *id).await;
+        assert_eq!(rank_of(&o), Some(2), "order {id}");
+        let timeouts = o["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "timed_out")
+            .count();
+        assert_eq!(timeouts, 1, "order {id}");
+    }
+}
+
 async fn two_sweeps_never_move_an_order_twice(backend: Backend) {
     let Some(w) = world(backend).await else {
         return;
@@ -642,28 +666,11 @@ async fn two_sweeps_never_move_an_order_twice(backend: Backend) {
         ids.push(place(&w).await);
     }
     w.app.clock.advance(Duration::hours(4));
-    let (a, b) = (w.app.state.clone(), w.app.state.clone());
-    let first = tokio::task::spawn_blocking(move || {
-        let mut conn = a.pool.get().unwrap();
-        routing::escalate_overdue(&mut conn, &a.ordering(), 100).unwrap()
-    });
-    let second = tokio::task::spawn_blocking(move || {
-        let mut conn = b.pool.get().unwrap();
-        routing::escalate_overdue(&mut conn, &b.ordering(), 100).unwrap()
-    });
+    let first = start_sweep(&w, EscalationShare::WHOLE);
+    let second = start_sweep(&w, EscalationShare::WHOLE);
     let moved = first.await.unwrap() + second.await.unwrap();
     assert_eq!(moved, 5, "each overdue order moved exactly once");
-    for id in ids {
-        let o = order(&w, id).await;
-        assert_eq!(rank_of(&o), Some(2));
-        let timeouts = o["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "timed_out")
-            .count();
-        assert_eq!(timeouts, 1);
-    }
+    assert_moved_once(&w, &ids).await;
 }
 
 async fn shares_of_a_sweep_move_each_order_once(backend: Backend) {
@@ -677,30 +684,14 @@ async fn shares_of_a_sweep_move_each_order_once(backend: Backend) {
     w.app.clock.advance(Duration::hours(4));
     // Both halves side by side, as the worker runs them on PostgreSQL.
     let sweeps: Vec<_> = EscalationShare::all(2)
-        .map(|share| {
-            let state = w.app.state.clone();
-            tokio::task::spawn_blocking(move || {
-                let mut conn = state.pool.get().unwrap();
-                routing::escalate_share(&mut conn, &state.ordering(), 100, share).unwrap()
-            })
-        })
+        .map(|share| start_sweep(&w, share))
         .collect();
     let mut moved = 0;
     for sweep in sweeps {
         moved += sweep.await.unwrap();
     }
     assert_eq!(moved, 6, "together the halves move every due order");
-    for id in ids {
-        let o = order(&w, id).await;
-        assert_eq!(rank_of(&o), Some(2), "order {id} moved once, to rank 2");
-        let timeouts = o["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "timed_out")
-            .count();
-        assert_eq!(timeouts, 1, "order {id}");
-    }
+    assert_moved_once(&w, &ids).await;
 }
 
 async fn a_share_moves_only_its_own_orders(backend: Backend) {
@@ -712,19 +703,12 @@ async fn a_share_moves_only_its_own_orders(backend: Backend) {
         ids.push(place(&w).await);
     }
     w.app.clock.advance(Duration::hours(4));
-    let state = w.app.state.clone();
-    let moved = tokio::task::spawn_blocking(move || {
-        let mut conn = state.pool.get().unwrap();
-        routing::escalate_share(
-            &mut conn,
-            &state.ordering(),
-            100,
-            EscalationShare { index: 1, of: 2 },
-        )
-        .unwrap()
-    })
-    .await
-    .unwrap();
+    assert!(
+        ids.iter().any(|id| id % 2 == 0) && ids.iter().any(|id| id % 2 == 1),
+        "orders of both shares: {ids:?}"
+    );
+    let odd = EscalationShare { index: 1, of: 2 };
+    let moved = start_sweep(&w, odd).await.unwrap();
     assert_eq!(moved, ids.iter().filter(|id| *id % 2 == 1).count());
     for id in ids {
         let expected = if id % 2 == 1 { 2 } else { 1 };

@@ -481,7 +481,7 @@ fn release(
     advance(conn, ctx, order.id, actor_label)
 }
 
-pub use super::sweeps::{escalate_overdue, escalate_share, flag_breaches};
+pub use super::sweeps::{escalate_overdue, flag_breaches};
 
 /// What the order's accepting supplier may still do to it.
 fn confirmed_by(order: &OrderRow, supplier_id: i64) -> Result<OrderStatus, ServiceError> {

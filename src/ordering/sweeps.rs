@@ -35,20 +35,11 @@ const TIMED_OUT: &str = "no answer before the deadline";
 const EXHAUSTED: &str = "no supplier of the cascade can take the order";
 const LATE: &str = "not confirmed within the promised time";
 
-/// Every order whose supplier let the deadline pass moves to the next supplier (or is
-/// declared unfulfilled), `batch` orders per transaction until none is due. Returns how many
-/// orders moved.
+/// Every order of `share` whose supplier let the deadline pass moves to the next supplier
+/// (or is declared unfulfilled), `batch` orders per transaction until none is due. Returns
+/// how many orders moved. Sweeps of different shares move different orders and can run side
+/// by side, each on its own connection; [`EscalationShare::WHOLE`] sweeps every order.
 pub fn escalate_overdue(
-    conn: &mut Conn,
-    ctx: &OrderingContext<'_>,
-    batch: i64,
-) -> Result<usize, ServiceError> {
-    escalate_share(conn, ctx, batch, EscalationShare::WHOLE)
-}
-
-/// As [`escalate_overdue`], for the due orders of one share only: sweeps of different shares
-/// move different orders and can run side by side, each on its own connection.
-pub fn escalate_share(
     conn: &mut Conn,
     ctx: &OrderingContext<'_>,
     batch: i64,
