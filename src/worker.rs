@@ -121,16 +121,29 @@ pub fn spawn(state: State) -> WorkerHandle {
     }
 }
 
-/// The sweeps, one step at a time, until a stop is requested.
+/// The report refresh's share of a pass. Escalations and breaches come first: they keep the
+/// shop's promises to institutions, while report figures may follow a moment later (a report
+/// page brings them up to date itself before it answers).
+const REPORT_PASS_LIMIT: Duration = Duration::from_secs(1);
+
+/// The sweeps, one step at a time, until a stop is requested. A pass that left work behind
+/// (report changes past the refresh's share) is followed by the next without a pause.
 async fn sweep_loop(state: State, mut stopped: watch::Receiver<bool>, interval: Duration) {
     loop {
+        let mut work_left = false;
         for step in Sweep::ALL {
             if *stopped.borrow() {
                 return;
             }
-            if let Err(error) = run_sweep(&state, step).await {
-                tracing::warn!(%error, step = step.name(), "background step failed; retrying next pass");
+            match run_sweep(&state, step).await {
+                Ok(left) => work_left |= left,
+                Err(error) => {
+                    tracing::warn!(%error, step = step.name(), "background step failed; retrying next pass")
+                }
             }
+        }
+        if work_left {
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -197,7 +210,8 @@ impl Sweep {
     }
 }
 
-async fn run_sweep(state: &State, step: Sweep) -> Result<(), DbError> {
+/// Runs one step; returns whether it left work for the next pass.
+async fn run_sweep(state: &State, step: Sweep) -> Result<bool, DbError> {
     match step {
         Sweep::RestoreOffers => {
             let today = state.clock.today();
@@ -249,18 +263,32 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<(), DbError> {
         }
         Sweep::Reports => {
             let started = Instant::now();
-            match state.pool.run(crate::reports::refresh::catch_up).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    orders = n,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "report figures brought up to date"
-                ),
+            let refreshed = state
+                .pool
+                .run(|conn| {
+                    crate::reports::refresh::catch_up_for(
+                        conn,
+                        crate::reports::refresh::LIVE_BATCH,
+                        REPORT_PASS_LIMIT,
+                    )
+                })
+                .await;
+            match refreshed {
+                Ok(done) if done.refreshed == 0 => return Ok(done.pending),
+                Ok(done) => {
+                    tracing::info!(
+                        orders = done.refreshed,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        pending = done.pending,
+                        "report figures refreshed"
+                    );
+                    return Ok(done.pending);
+                }
                 Err(error) => tracing::warn!(%error, "report refresh failed; retrying next pass"),
             }
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Runs one routing sweep on a blocking thread, at the clock's current time.

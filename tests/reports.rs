@@ -1177,4 +1177,34 @@ async fn refreshes_never_count_twice(backend: Backend) {
     let after = app.with_conn(|conn| refresh::stored(conn).unwrap()).await;
     assert_eq!(before, after);
     consistent(&app, "every order logged again").await;
+
+    // The worker's share of a pass: one batch when the time is already up, the rest after.
+    let shares = app
+        .with_conn(|conn| {
+            use diesel::RunQueryDsl;
+            centrale::with_conn!(conn, |c| diesel::sql_query(
+                "INSERT INTO report_changes (order_id) SELECT id FROM orders"
+            )
+            .execute(c)
+            .unwrap());
+            let cut_short = refresh::catch_up_for(conn, 5, std::time::Duration::ZERO).unwrap();
+            let rest = refresh::catch_up_for(conn, 5, std::time::Duration::from_secs(60)).unwrap();
+            (cut_short, rest)
+        })
+        .await;
+    assert_eq!(
+        shares.0,
+        refresh::CatchUp {
+            refreshed: 5,
+            pending: true
+        }
+    );
+    assert_eq!(
+        shares.1,
+        refresh::CatchUp {
+            refreshed: 7,
+            pending: false
+        }
+    );
+    consistent(&app, "refreshed in two shares").await;
 }

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -426,6 +427,41 @@ pub fn refresh(conn: &mut Conn, batch: i64) -> Result<usize, ReportError> {
 /// returns how many orders were refreshed (an order changed in two batches counts twice).
 pub fn catch_up(conn: &mut Conn) -> Result<usize, ReportError> {
     catch_up_in(conn, LIVE_BATCH)
+}
+
+/// What a time-limited catch-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatchUp {
+    /// Orders refreshed (an order changed in two batches counts twice).
+    pub refreshed: usize,
+    /// Changes were still waiting when the time was up.
+    pub pending: bool,
+}
+
+/// [`catch_up_in`] for about `limit` at most: at least one batch, then batches until none is
+/// pending or the time is up. The background worker's share of a pass, so that a backlog of
+/// report changes (100,000 orders moved by an escalation sweep log some 300,000) never holds
+/// the next escalation back behind it.
+pub fn catch_up_for(conn: &mut Conn, batch: i64, limit: Duration) -> Result<CatchUp, ReportError> {
+    let started = Instant::now();
+    let mut refreshed = 0;
+    while pending(conn)? {
+        if refreshed > 0 && started.elapsed() >= limit {
+            return Ok(CatchUp {
+                refreshed,
+                pending: true,
+            });
+        }
+        let n = refresh(conn, batch)?;
+        if n == 0 {
+            break;
+        }
+        refreshed += n;
+    }
+    Ok(CatchUp {
+        refreshed,
+        pending: false,
+    })
 }
 
 /// [`catch_up`] with `batch` orders per transaction.
