@@ -274,14 +274,15 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<bool, DbError> {
                 })
                 .await;
             match refreshed {
-                Ok(done) if done.refreshed == 0 => return Ok(done.pending),
                 Ok(done) => {
-                    tracing::info!(
-                        orders = done.refreshed,
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        pending = done.pending,
-                        "report figures refreshed"
-                    );
+                    if done.refreshed > 0 {
+                        tracing::info!(
+                            orders = done.refreshed,
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            pending = done.pending,
+                            "report figures refreshed"
+                        );
+                    }
                     return Ok(done.pending);
                 }
                 Err(error) => tracing::warn!(%error, "report refresh failed; retrying next pass"),
@@ -291,11 +292,28 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<bool, DbError> {
     Ok(false)
 }
 
+/// A routing sweep's outcome: the orders it handled, or why it stopped.
+type SweepOutcome = Result<Result<usize, crate::error::ServiceError>, DbError>;
+
 /// Runs one routing sweep on a blocking thread, at the clock's current time.
-async fn routing_sweep<F>(
-    state: &State,
-    sweep: F,
-) -> Result<Result<usize, crate::error::ServiceError>, DbError>
+async fn routing_sweep<F>(state: &State, sweep: F) -> SweepOutcome
+where
+    F: FnOnce(
+            &mut Conn,
+            &crate::ordering::OrderingContext<'_>,
+            i64,
+        ) -> Result<usize, crate::error::ServiceError>
+        + Send
+        + 'static,
+{
+    start_routing_sweep(state, sweep)
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+}
+
+/// Starts a routing sweep on a blocking thread with its own connection; it runs whether or
+/// not the handle is awaited yet.
+fn start_routing_sweep<F>(state: &State, sweep: F) -> JoinHandle<SweepOutcome>
 where
     F: FnOnce(
             &mut Conn,
@@ -310,31 +328,21 @@ where
         let ctx = state.ordering();
         let batch = state.settings.worker.sweep_batch;
         let mut conn = state.pool.get()?;
-        Ok::<_, DbError>(sweep(&mut conn, &ctx, batch))
+        Ok(sweep(&mut conn, &ctx, batch))
     })
-    .await
-    .map_err(|e| DbError::Task(e.to_string()))?
 }
 
 /// The escalation sweep. On PostgreSQL its shares run side by side, each on a blocking thread
 /// with its own connection; SQLite writes one transaction at a time, so there it is one sweep.
-async fn escalation_sweep(
-    state: &State,
-) -> Result<Result<usize, crate::error::ServiceError>, DbError> {
+async fn escalation_sweep(state: &State) -> SweepOutcome {
     let shares = match state.pool.backend() {
         Backend::Postgres => state.settings.worker.escalation_shares,
         Backend::Sqlite => 1,
     };
     let running: Vec<_> = EscalationShare::all(shares)
         .map(|share| {
-            let state = state.clone();
-            tokio::task::spawn_blocking(move || {
-                let ctx = state.ordering();
-                let batch = state.settings.worker.sweep_batch;
-                let mut conn = state.pool.get()?;
-                Ok::<_, DbError>(crate::ordering::routing::escalate_overdue(
-                    &mut conn, &ctx, batch, share,
-                ))
+            start_routing_sweep(state, move |conn, ctx, batch| {
+                crate::ordering::routing::escalate_overdue(conn, ctx, batch, share)
             })
         })
         .collect();

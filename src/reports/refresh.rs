@@ -438,7 +438,7 @@ pub struct CatchUp {
     pub pending: bool,
 }
 
-/// [`catch_up_in`] for about `limit` at most: at least one batch, then batches until none is
+/// Refreshes `batch` orders per transaction for about `limit` at most: at least one batch, then batches until none is
 /// pending or the time is up. The background worker's share of a pass, so that a backlog of
 /// report changes (100,000 orders moved by an escalation sweep log some 300,000) never holds
 /// the next escalation back behind it.
@@ -466,15 +466,7 @@ pub fn catch_up_for(conn: &mut Conn, batch: i64, limit: Duration) -> Result<Catc
 
 /// [`catch_up`] with `batch` orders per transaction.
 pub fn catch_up_in(conn: &mut Conn, batch: i64) -> Result<usize, ReportError> {
-    let mut refreshed = 0;
-    while pending(conn)? {
-        let n = refresh(conn, batch)?;
-        if n == 0 {
-            break;
-        }
-        refreshed += n;
-    }
-    Ok(refreshed)
+    Ok(catch_up_for(conn, batch, Duration::MAX)?.refreshed)
 }
 
 /// The figures counted from scratch from every order, as a check of the stored ones.
