@@ -266,11 +266,8 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<bool, DbError> {
             let refreshed = state
                 .pool
                 .run(|conn| {
-                    crate::reports::refresh::catch_up_for(
-                        conn,
-                        crate::reports::refresh::LIVE_BATCH,
-                        REPORT_PASS_LIMIT,
-                    )
+                    let batch = crate::reports::refresh::live_batch(conn.backend());
+                    crate::reports::refresh::catch_up_for(conn, batch, REPORT_PASS_LIMIT)
                 })
                 .await;
             match refreshed {

@@ -19,7 +19,7 @@ use crate::db::schema::{
     institutions, order_assignments, order_lines, orders, report_changes, report_order_facts,
     report_state,
 };
-use crate::db::{Conn, DbError};
+use crate::db::{Backend, Conn, DbError};
 use crate::domain::Cents;
 use crate::with_conn;
 
@@ -30,8 +30,15 @@ pub const BATCH: i64 = 5000;
 /// Orders folded in per transaction while the shop is taking orders. On SQLite a refresh
 /// holds the only write lock: 5,000 orders took up to 650 ms under a rush of orders, every
 /// order placed meanwhile waiting behind it; 250 keep each hold to a few milliseconds and
-/// let the queued orders in between.
-pub const LIVE_BATCH: i64 = 250;
+/// let the queued orders in between. On PostgreSQL a refresh locks only the figures, never
+/// an order, so its batches are larger: each statement's fixed cost (the log's read above
+/// all) is paid once for more orders, and the refresh takes less of the cores orders need.
+pub fn live_batch(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 250,
+        Backend::Postgres => 1000,
+    }
+}
 
 /// Rows per multi-row statement.
 const CHUNK: usize = 500;
@@ -345,6 +352,18 @@ pub fn pending(conn: &mut Conn) -> Result<bool, DbError> {
 /// Folds up to `batch` logged changes into the figures, in one transaction. Returns how
 /// many orders were refreshed (0 when nothing was pending).
 pub fn refresh(conn: &mut Conn, batch: i64) -> Result<usize, ReportError> {
+    Ok(refresh_batch(conn, batch)?.orders)
+}
+
+/// What one refresh transaction took.
+struct Batch {
+    /// Distinct orders refreshed.
+    orders: usize,
+    /// The batch was full: more changes may be waiting.
+    full: bool,
+}
+
+fn refresh_batch(conn: &mut Conn, batch: i64) -> Result<Batch, ReportError> {
     conn.transaction(|conn| {
         if let Conn::Postgres(c) = conn {
             // Refreshes take turns; the statements after this one see what the previous
@@ -363,7 +382,10 @@ pub fn refresh(conn: &mut Conn, batch: i64) -> Result<usize, ReportError> {
             .load(c))
         .map_err(DbError::from)?;
         if changes.is_empty() {
-            return Ok(0);
+            return Ok(Batch {
+                orders: 0,
+                full: false,
+            });
         }
         // Read after the log: every logged change is already visible in the orders.
         let ids: Vec<i64> = changes
@@ -419,14 +441,18 @@ pub fn refresh(conn: &mut Conn, batch: i64) -> Result<usize, ReportError> {
             )
             .execute(c))
         .map_err(DbError::from)?;
-        Ok(ids.len())
+        Ok(Batch {
+            orders: ids.len(),
+            full: changes.len() as i64 >= batch,
+        })
     })
 }
 
 /// Refreshes in short batches until no change is pending, letting other writers in between;
 /// returns how many orders were refreshed (an order changed in two batches counts twice).
 pub fn catch_up(conn: &mut Conn) -> Result<usize, ReportError> {
-    catch_up_in(conn, LIVE_BATCH)
+    let batch = live_batch(conn.backend());
+    catch_up_in(conn, batch)
 }
 
 /// What a time-limited catch-up did.
@@ -438,30 +464,39 @@ pub struct CatchUp {
     pub pending: bool,
 }
 
-/// Refreshes `batch` orders per transaction for about `limit` at most: at least one batch, then batches until none is
-/// pending or the time is up. The background worker's share of a pass, so that a backlog of
-/// report changes (100,000 orders moved by an escalation sweep log some 300,000) never holds
-/// the next escalation back behind it.
+/// Refreshes `batch` orders per transaction for about `limit` at most: at least one batch,
+/// then batches until one comes back short or the time is up. The background worker's share
+/// of a pass, so that a backlog of report changes (100,000 orders moved by an escalation
+/// sweep log some 300,000) never holds the next escalation back behind it.
+///
+/// Whether anything waits is asked once, up front, so that an idle pass takes no lock: asked
+/// before every batch, the question cost as much as a batch's read of the log, which the
+/// trickle of deletions fills with dead rows until it is vacuumed.
 pub fn catch_up_for(conn: &mut Conn, batch: i64, limit: Duration) -> Result<CatchUp, ReportError> {
     let started = Instant::now();
     let mut refreshed = 0;
-    while pending(conn)? {
-        if refreshed > 0 && started.elapsed() >= limit {
+    if !pending(conn)? {
+        return Ok(CatchUp {
+            refreshed,
+            pending: false,
+        });
+    }
+    loop {
+        let done = refresh_batch(conn, batch)?;
+        refreshed += done.orders;
+        if !done.full {
+            return Ok(CatchUp {
+                refreshed,
+                pending: false,
+            });
+        }
+        if started.elapsed() >= limit {
             return Ok(CatchUp {
                 refreshed,
                 pending: true,
             });
         }
-        let n = refresh(conn, batch)?;
-        if n == 0 {
-            break;
-        }
-        refreshed += n;
     }
-    Ok(CatchUp {
-        refreshed,
-        pending: false,
-    })
 }
 
 /// [`catch_up`] with `batch` orders per transaction.
