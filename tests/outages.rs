@@ -654,6 +654,81 @@ async fn postgres_connections_lost_under_load_answer_503_and_recover() {
     });
 }
 
+#[derive(QueryableByName)]
+struct BackendPid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+fn backend_pid(conn: &mut centrale::db::Conn) -> Result<i32, centrale::db::DbError> {
+    Ok(centrale::with_conn!(conn, |c| diesel::sql_query(
+        "SELECT pg_backend_pid() AS pid"
+    )
+    .get_result::<BackendPid>(c))?
+    .pid)
+}
+
+/// Terminates one server process and waits until it is gone.
+fn terminate(admin: &mut PgConnection, pid: i32) {
+    diesel::sql_query("SELECT pg_terminate_backend($1)")
+        .bind::<diesel::sql_types::Integer, _>(pid)
+        .execute(admin)
+        .expect("terminate");
+    for _ in 0..200 {
+        let left = diesel::sql_query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE pid = $1")
+            .bind::<diesel::sql_types::Integer, _>(pid)
+            .get_result::<Count>(admin)
+            .expect("pg_stat_activity")
+            .n;
+        if left == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("server process {pid} still there");
+}
+
+/// A connection that was just used without error is handed out again without a check; if
+/// the server dropped it meanwhile, its next statement fails as "unavailable" (503), and it
+/// is checked and replaced before anyone gets it again. One that sat idle is checked and
+/// replaced without anyone noticing.
+#[actix_web::test]
+async fn a_dropped_postgres_connection_fails_once_if_fresh_and_never_if_idle() {
+    let Some(shop) = shop_with(Backend::Postgres, |_| {}).await else {
+        return;
+    };
+    let mut settings = shop.app.settings.database.clone();
+    settings.pool_size = 1;
+    let pool = centrale::db::Pool::connect(&settings).expect("pool");
+    let server = std::env::var(helpers::POSTGRES_URL_VAR).expect("server URL");
+    let mut admin = PgConnection::establish(&server).expect("admin connection");
+
+    let first = pool.run(backend_pid).await.unwrap();
+    terminate(&mut admin, first);
+    // A statement prepared for the first time on the dead connection: diesel does not mark
+    // the connection broken when preparing fails, so the failure alone must withdraw the trust.
+    let failed = pool
+        .run(|conn| {
+            use centrale::db::schema::lots;
+            use diesel::prelude::*;
+            Ok::<i64, centrale::db::DbError>(centrale::with_conn!(conn, |c| lots::table
+                .count()
+                .get_result(c))?)
+        })
+        .await
+        .expect_err("the dropped connection was handed out unchecked");
+    assert!(failed.is_unavailable(), "answers 503: {failed}");
+    let second = pool.run(backend_pid).await.expect("a new connection");
+    assert_ne!(first, second, "the dropped connection was replaced");
+    let second_again = pool.run(backend_pid).await.unwrap();
+    assert_eq!(second, second_again, "a healthy connection is kept");
+
+    terminate(&mut admin, second);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let third = pool.run(backend_pid).await.expect("checked and replaced");
+    assert_ne!(second, third);
+}
+
 /// A throwaway PostgreSQL server of its own (`../shared/tools/pg-temp`), which the test may
 /// stop and start; removed with its data when dropped. Never the shared test server.
 struct OwnServer {

@@ -186,12 +186,79 @@ enum Connections {
         r2d2::Pool<ConnectionManager<SqliteConnection>>,
         Arc<WriteGate>,
     ),
-    Postgres(r2d2::Pool<ConnectionManager<PgConnection>>),
+    Postgres(r2d2::Pool<PgManager>),
 }
 
 pub enum Conn {
     Sqlite(SqliteConn),
-    Postgres(PooledConnection<ConnectionManager<PgConnection>>),
+    Postgres(PgConn),
+}
+
+/// A pooled PostgreSQL connection.
+pub struct PgConn(PooledConnection<PgManager>);
+
+impl Deref for PgConn {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.0.conn
+    }
+}
+
+impl DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.0.conn
+    }
+}
+
+/// How long after it last proved healthy a PostgreSQL connection is handed out again without
+/// a round trip to check it.
+const PG_TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// PostgreSQL connections for the pool, checked before reuse unless they just proved healthy.
+///
+/// A connection the server dropped (restart, `pg_terminate_backend`, network) must not be
+/// handed out again, so a connection is checked with a round trip when taken from the pool,
+/// unless work on it succeeded within the last second (see [`Pool::run`]): under load each
+/// connection is reused every few milliseconds, and the check was a sixth of an order's round
+/// trips. A connection that broke in that second fails its next statement, which answers 503
+/// like any lost connection, and a failure withdraws the trust, so it is checked (and
+/// replaced) before anyone gets it again. Diesel cannot be relied on to notice: a statement
+/// that fails while being prepared leaves the connection looking healthy.
+pub struct PgManager(ConnectionManager<PgConnection>);
+
+/// A pooled PostgreSQL connection and when work on it last succeeded.
+pub struct TrackedPg {
+    conn: PgConnection,
+    healthy_at: Option<Instant>,
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = TrackedPg;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<TrackedPg, Self::Error> {
+        Ok(TrackedPg {
+            conn: self.0.connect()?,
+            healthy_at: Some(Instant::now()),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut TrackedPg) -> Result<(), Self::Error> {
+        if conn
+            .healthy_at
+            .is_some_and(|at| at.elapsed() < PG_TRUSTED_FOR)
+        {
+            return Ok(());
+        }
+        self.0.is_valid(&mut conn.conn)?;
+        conn.healthy_at = Some(Instant::now());
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut TrackedPg) -> bool {
+        self.0.has_broken(&mut conn.conn)
+    }
 }
 
 /// A pooled SQLite connection with its pool's write gate.
@@ -352,15 +419,14 @@ impl Pool {
                 ))
             }
             Backend::Postgres => {
-                // A connection the server dropped (restart, `pg_terminate_backend`, network)
-                // must not be handed out again: each is checked with a round trip when taken
-                // from the pool, and one that broke during a transaction is closed when it
-                // comes back (diesel marks it broken). Meanwhile requests answer 503.
+                // Connections that sat idle are checked when taken (see `PgManager`).
                 let pool = r2d2::Pool::builder()
                     .max_size(settings.pool_size)
                     .connection_timeout(timeout)
                     .test_on_check_out(true)
-                    .build(ConnectionManager::<PgConnection>::new(&settings.url))
+                    .build(PgManager(ConnectionManager::<PgConnection>::new(
+                        &settings.url,
+                    )))
                     .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
                 Ok(Pool::new(Connections::Postgres(pool), settings))
             }
@@ -390,7 +456,7 @@ impl Pool {
                 conn: pool.get()?,
                 gate: gate.clone(),
             }),
-            Connections::Postgres(pool) => Conn::Postgres(pool.get()?),
+            Connections::Postgres(pool) => Conn::Postgres(PgConn(pool.get()?)),
         })
     }
 
@@ -410,7 +476,9 @@ impl Pool {
         tokio::task::spawn_blocking(move || {
             let _slot = slot;
             let mut conn = pool.get()?;
-            work(&mut conn)
+            let done = work(&mut conn);
+            conn.vouch(done.is_ok());
+            done
         })
         .await
         .map_err(|e| E::from(DbError::Task(e.to_string())))?
@@ -487,6 +555,15 @@ impl Conn {
                 let _ = with_conn!(self, |c| AnsiTransactionManager::rollback_transaction(c));
                 Err(error)
             }
+        }
+    }
+
+    /// Records whether work on this connection just succeeded: a PostgreSQL connection that
+    /// did is handed out for the next second without a check, one that failed is checked
+    /// before its next use (see [`PgManager`]).
+    pub fn vouch(&mut self, succeeded: bool) {
+        if let Conn::Postgres(c) = self {
+            c.0.healthy_at = succeeded.then(Instant::now);
         }
     }
 

@@ -505,17 +505,18 @@ pub fn feed(conn: &mut Conn, supplier_id: i64, cursor: i64, limit: i64) -> DbRes
             held_back: None,
         }),
         Conn::Postgres(c) => {
+            let c: &mut diesel::PgConnection = c;
             let bound: i64 =
                 diesel::select(diesel::dsl::sql::<BigInt>("feed_visible_below()")).get_result(c)?;
             let rows: Vec<AssignmentRow> = changed!()
                 .filter(order_assignments::feed_seq.lt(bound))
-                .load(&mut **c)?;
+                .load(c)?;
             let held_back = if (rows.len() as i64) < limit {
                 order_assignments::table
                     .filter(order_assignments::supplier_id.eq(supplier_id))
                     .filter(order_assignments::feed_seq.ge(bound.max(cursor + 1)))
                     .select(diesel::dsl::min(order_assignments::feed_seq))
-                    .get_result(&mut **c)?
+                    .get_result(c)?
             } else {
                 None
             };
@@ -615,7 +616,7 @@ pub fn lock_escalation(conn: &mut Conn, share: EscalationShare) -> DbResult<()> 
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1), $2)")
             .bind::<Text, _>(format!("order_assignments.escalation/{}", share.of))
             .bind::<Integer, _>(share.index)
-            .execute(c)?;
+            .execute(&mut **c)?;
     }
     Ok(())
 }
