@@ -220,15 +220,17 @@ const PG_TRUSTED_FOR: Duration = Duration::from_secs(1);
 /// A connection the server dropped (restart, `pg_terminate_backend`, network) must not be
 /// handed out again, so a connection is checked with a round trip when taken from the pool,
 /// unless work on it succeeded within the last second (see [`Pool::run`]): under load each
-/// connection is reused every few milliseconds, and the check was a sixth of an order's round
-/// trips. A connection that broke in that second fails its next statement, which answers 503
-/// like any lost connection, and a failure withdraws the trust, so it is checked (and
-/// replaced) before anyone gets it again. Diesel cannot be relied on to notice: a statement
-/// that fails while being prepared leaves the connection looking healthy.
-pub struct PgManager(ConnectionManager<PgConnection>);
+/// connection is reused every few milliseconds, and the checks were two of the seventeen
+/// round trips of an order placed through the API. A connection that broke in that second
+/// fails its next statement, which answers 503 like any lost connection, and the failure
+/// withdraws the trust, so it is checked (and replaced) before anyone gets it again. Diesel
+/// cannot be relied on to notice: a statement that fails while being prepared leaves the
+/// connection looking healthy. Work on connections taken outside `Pool::run` (the worker's
+/// sweeps and senders) neither grants nor withdraws trust.
+struct PgManager(ConnectionManager<PgConnection>);
 
 /// A pooled PostgreSQL connection and when work on it last succeeded.
-pub struct TrackedPg {
+struct TrackedPg {
     conn: PgConnection,
     healthy_at: Option<Instant>,
 }
@@ -561,7 +563,7 @@ impl Conn {
     /// Records whether work on this connection just succeeded: a PostgreSQL connection that
     /// did is handed out for the next second without a check, one that failed is checked
     /// before its next use (see [`PgManager`]).
-    pub fn vouch(&mut self, succeeded: bool) {
+    fn vouch(&mut self, succeeded: bool) {
         if let Conn::Postgres(c) = self {
             c.0.healthy_at = succeeded.then(Instant::now);
         }

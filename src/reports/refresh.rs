@@ -31,8 +31,9 @@ pub const BATCH: i64 = 5000;
 /// holds the only write lock: 5,000 orders took up to 650 ms under a rush of orders, every
 /// order placed meanwhile waiting behind it; 250 keep each hold to a few milliseconds and
 /// let the queued orders in between. On PostgreSQL a refresh locks only the figures, never
-/// an order, so its batches are larger: each statement's fixed cost (the log's read above
-/// all) is paid once for more orders, and the refresh takes less of the cores orders need.
+/// an order, so its batches are larger: each batch's fixed costs (the lock, the log's read,
+/// a round trip per statement) are paid once for more orders, and the refresh takes less of
+/// the cores that orders need.
 pub fn live_batch(backend: Backend) -> i64 {
     match backend {
         Backend::Sqlite => 250,
@@ -448,8 +449,9 @@ fn refresh_batch(conn: &mut Conn, batch: i64) -> Result<Batch, ReportError> {
     })
 }
 
-/// Refreshes in short batches until no change is pending, letting other writers in between;
-/// returns how many orders were refreshed (an order changed in two batches counts twice).
+/// Refreshes in short batches until one comes back short (nothing was left when it read the
+/// log), letting other writers in between; returns how many orders were refreshed (an order
+/// changed in two batches counts twice).
 pub fn catch_up(conn: &mut Conn) -> Result<usize, ReportError> {
     let batch = live_batch(conn.backend());
     catch_up_in(conn, batch)
