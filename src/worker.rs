@@ -248,9 +248,9 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<bool, DbError> {
             }
         }
         Sweep::Breaches => {
-            let breaches = routing_sweep(state, |conn, ctx, batch| {
+            let breaches = finished(start_routing_sweep(state, |conn, ctx, batch| {
                 crate::ordering::routing::flag_breaches(conn, ctx, batch)
-            })
+            }))
             .await?;
             match breaches {
                 Ok(0) => {}
@@ -292,20 +292,9 @@ async fn run_sweep(state: &State, step: Sweep) -> Result<bool, DbError> {
 /// A routing sweep's outcome: the orders it handled, or why it stopped.
 type SweepOutcome = Result<Result<usize, crate::error::ServiceError>, DbError>;
 
-/// Runs one routing sweep on a blocking thread, at the clock's current time.
-async fn routing_sweep<F>(state: &State, sweep: F) -> SweepOutcome
-where
-    F: FnOnce(
-            &mut Conn,
-            &crate::ordering::OrderingContext<'_>,
-            i64,
-        ) -> Result<usize, crate::error::ServiceError>
-        + Send
-        + 'static,
-{
-    start_routing_sweep(state, sweep)
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+/// Waits for a routing sweep started by [`start_routing_sweep`].
+async fn finished(sweep: JoinHandle<SweepOutcome>) -> SweepOutcome {
+    sweep.await.map_err(|e| DbError::Task(e.to_string()))?
 }
 
 /// Starts a routing sweep on a blocking thread with its own connection; it runs whether or
@@ -345,7 +334,7 @@ async fn escalation_sweep(state: &State) -> SweepOutcome {
         .collect();
     let mut moved = Ok(0);
     for share in running {
-        let outcome = share.await.map_err(|e| DbError::Task(e.to_string()))??;
+        let outcome = finished(share).await?;
         moved = match (moved, outcome) {
             (Ok(total), Ok(n)) => Ok(total + n),
             (Err(error), _) | (_, Err(error)) => Err(error),
